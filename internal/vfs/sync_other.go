@@ -1,0 +1,7 @@
+//go:build !linux
+
+package vfs
+
+func (f *osFile) Sync() error {
+	return f.f.Sync()
+}
