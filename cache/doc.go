@@ -1,0 +1,26 @@
+// Package cache owns the in-memory page cache: which pages stay in
+// memory, which pages may be dropped, and the hit, miss and eviction
+// counters.
+//
+// The cache is bounded in bytes. [New] turns the byte budget into a page
+// count, and every cached page counts against it, whatever its state:
+//
+//   - Clean pages are copies of what is in the file. They are evicted
+//     under a 2Q policy, so a long one-pass scan does not flush the pages
+//     that are read again and again.
+//   - Dirty pages are the writer's unsaved changes. The cache never evicts
+//     them, because dropping one would lose data; it evicts clean pages to
+//     make room instead. The engine watches [Cache.DirtyBytes] and, when it
+//     grows too large, writes the dirty pages out and calls [Cache.Clean],
+//     which makes them ordinary clean pages.
+//   - Pinned pages are in use by the engine and are never evicted either.
+//
+// Because dirty and pinned pages cannot be dropped, a cache holding only
+// such pages grows past its budget. That is deliberate: the cache cannot
+// write pages itself, so keeping memory bounded is then the engine's job.
+//
+// The cache is split into shards by a hash of the page id, each with its
+// own lock, so readers looking up different pages rarely wait for one
+// another. The budget is divided evenly between the shards and enforced
+// per shard.
+package cache
