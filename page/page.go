@@ -1,14 +1,405 @@
 package page
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
 
-// Size is the size of every page in the file.
-const Size = 4096
+	"github.com/projstore/projstore/crc"
+)
 
-// Page is one 4 KiB page held in memory.
+// Layout constants; see the package documentation for the byte layout.
+const (
+	Size       = 4096
+	HeaderSize = 40
+	SlotSize   = 4
+	Version    = 1
+
+	// MaxCell is the largest cell a slotted page accepts. Three of the largest
+	// cells fit in one page, so a node split by bytes always has two halves
+	// that fit, whatever the mix of cell sizes.
+	MaxCell = (Size-HeaderSize)/3 - SlotSize
+
+	// OverflowCapacity is the payload one overflow page carries.
+	OverflowCapacity = Size - HeaderSize
+
+	// FreeCapacity is how many page ids one free-list page carries.
+	FreeCapacity = (Size - HeaderSize) / 8
+)
+
+const (
+	offCRC     = 0
+	offType    = 4
+	offVersion = 5
+	offFlags   = 6
+	offID      = 8
+	offGen     = 16
+	offCount   = 24
+	offLower   = 26
+	offUpper   = 28
+	offFrag    = 30
+	offAux     = 32
+)
+
+// Type says what a page holds.
+type Type uint8
+
+// Page types. The zero value is never written, so a zeroed page is invalid.
+const (
+	TypeSuperblock Type = 1 + iota
+	TypeBranch
+	TypeLeaf
+	TypeOverflow
+	TypeFree
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeSuperblock:
+		return "superblock"
+	case TypeBranch:
+		return "branch"
+	case TypeLeaf:
+		return "leaf"
+	case TypeOverflow:
+		return "overflow"
+	case TypeFree:
+		return "free-list"
+	}
+	return fmt.Sprintf("type(%d)", uint8(t))
+}
+
+// ErrCorrupt is matched (with errors.Is) by every CorruptionError.
+var ErrCorrupt = errors.New("projstore: corrupt data")
+
+// ErrFull is returned when a cell does not fit in the page's free space.
+var ErrFull = errors.New("page: not enough free space")
+
+// CorruptionError names a page whose bytes cannot be trusted.
+type CorruptionError struct {
+	Page   uint64
+	Reason string
+}
+
+func (e *CorruptionError) Error() string {
+	return fmt.Sprintf("projstore: corrupt page %d: %s", e.Page, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) hold.
+func (e *CorruptionError) Unwrap() error { return ErrCorrupt }
+
+// Corruptf builds a CorruptionError for page id.
+func Corruptf(id uint64, format string, args ...any) error {
+	return &CorruptionError{Page: id, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Page is one 4 KiB page held in memory. Its methods assume a page that
+// passed Verify (or was built by New); they never read outside the buffer.
 type Page struct {
 	buf [Size]byte
 }
 
+// New returns an empty page of type t with the given id.
+func New(id uint64, t Type) *Page {
+	p := new(Page)
+	p.Reset(id, t)
+	return p
+}
+
+// Reset empties p and makes it a page of type t with the given id.
+func (p *Page) Reset(id uint64, t Type) {
+	clear(p.buf[:HeaderSize])
+	p.buf[offType] = byte(t)
+	p.buf[offVersion] = Version
+	p.putU64(offID, id)
+	p.putU16(offLower, HeaderSize)
+	p.putU16(offUpper, Size)
+}
+
+// Bytes returns the page's buffer; writes to it change the page.
+func (p *Page) Bytes() []byte { return p.buf[:] }
+
+// CopyFrom makes p a copy of q.
+func (p *Page) CopyFrom(q *Page) { p.buf = q.buf }
+
+func (p *Page) u16(off int) int          { return int(binary.LittleEndian.Uint16(p.buf[off:])) }
+func (p *Page) putU16(off int, v int)    { binary.LittleEndian.PutUint16(p.buf[off:], uint16(v)) }
+func (p *Page) putU64(off int, v uint64) { binary.LittleEndian.PutUint64(p.buf[off:], v) }
+
 // ID returns the page id stored in the header.
-func (p *Page) ID() uint64 { return binary.LittleEndian.Uint64(p.buf[8:16]) }
+func (p *Page) ID() uint64 { return binary.LittleEndian.Uint64(p.buf[offID:]) }
+
+// SetID changes the page's id (a copy-on-write clone moves to a new id).
+func (p *Page) SetID(id uint64) { p.putU64(offID, id) }
+
+// Type returns the page type.
+func (p *Page) Type() Type { return Type(p.buf[offType]) }
+
+// Flags returns the user-owned flag bits.
+func (p *Page) Flags() uint16 { return binary.LittleEndian.Uint16(p.buf[offFlags:]) }
+
+// SetFlags sets the user-owned flag bits.
+func (p *Page) SetFlags(f uint16) { binary.LittleEndian.PutUint16(p.buf[offFlags:], f) }
+
+// Gen returns the generation of the commit that wrote the page.
+func (p *Page) Gen() uint64 { return binary.LittleEndian.Uint64(p.buf[offGen:]) }
+
+// SetGen records the generation of the commit writing the page.
+func (p *Page) SetGen(g uint64) { p.putU64(offGen, g) }
+
+// Aux returns the type-specific pointer (leftmost child, next page).
+func (p *Page) Aux() uint64 { return binary.LittleEndian.Uint64(p.buf[offAux:]) }
+
+// SetAux sets the type-specific pointer.
+func (p *Page) SetAux(v uint64) { p.putU64(offAux, v) }
+
+// Count returns the number of cells (slotted), payload bytes (overflow) or
+// ids (free list).
+func (p *Page) Count() int { return p.u16(offCount) }
+
+// Seal stores the CRC32C of the page. Call it last, right before the bytes
+// go to the file.
+func (p *Page) Seal() { crc.Seal(p.buf[:]) }
+
+// Verify checks that b is a sealed page with id want: CRC first, then the id,
+// then the header and, for slotted pages, that every slot lies inside the
+// cell area and no two cells overlap. It never panics, whatever b holds.
+func Verify(b []byte, want uint64) error {
+	if len(b) != Size {
+		return Corruptf(want, "page is %d bytes, want %d", len(b), Size)
+	}
+	if !crc.Valid(b) {
+		return Corruptf(want, "checksum mismatch")
+	}
+	var p Page
+	copy(p.buf[:], b)
+	if id := p.ID(); id != want {
+		return Corruptf(want, "page holds id %d (misdirected write)", id)
+	}
+	if v := b[offVersion]; v != Version {
+		return Corruptf(want, "unknown page format version %d", v)
+	}
+	switch t := p.Type(); t {
+	case TypeBranch, TypeLeaf:
+		return p.verifySlots()
+	case TypeOverflow:
+		if p.Count() > OverflowCapacity {
+			return Corruptf(want, "overflow payload of %d bytes", p.Count())
+		}
+	case TypeFree:
+		if p.Count() > FreeCapacity {
+			return Corruptf(want, "free-list page with %d ids", p.Count())
+		}
+	case TypeSuperblock:
+	default:
+		return Corruptf(want, "unknown page type %d", uint8(t))
+	}
+	return nil
+}
+
+func (p *Page) verifySlots() error {
+	n, lower, upper, frag := p.Count(), p.u16(offLower), p.u16(offUpper), p.u16(offFrag)
+	if lower != HeaderSize+n*SlotSize || lower > upper || upper > Size {
+		return Corruptf(p.ID(), "bad free-space bounds: count %d lower %d upper %d", n, lower, upper)
+	}
+	// Mark every byte of the cell area a cell claims; a byte claimed twice is
+	// an overlap. The bitmap fits on the stack.
+	var used [Size / 64]uint64
+	total := 0
+	for i := 0; i < n; i++ {
+		off, l := p.slot(i)
+		if l == 0 || off < upper || off+l > Size {
+			return Corruptf(p.ID(), "slot %d points outside the cell area (offset %d length %d)", i, off, l)
+		}
+		for j := off; j < off+l; j++ {
+			w, bit := j/64, uint64(1)<<(j%64)
+			if used[w]&bit != 0 {
+				return Corruptf(p.ID(), "slot %d overlaps another cell", i)
+			}
+			used[w] |= bit
+		}
+		total += l
+	}
+	if total+frag != Size-upper {
+		return Corruptf(p.ID(), "cell area accounting: %d bytes in cells + %d fragmented != %d", total, frag, Size-upper)
+	}
+	return nil
+}
+
+func (p *Page) slot(i int) (off, length int) {
+	s := HeaderSize + i*SlotSize
+	return p.u16(s), p.u16(s + 2)
+}
+
+func (p *Page) setSlot(i, off, length int) {
+	s := HeaderSize + i*SlotSize
+	p.putU16(s, off)
+	p.putU16(s+2, length)
+}
+
+// Cell returns cell i without copying it. The slice is capped at the cell's
+// end; it is valid until the page changes.
+func (p *Page) Cell(i int) []byte {
+	off, l := p.slot(i)
+	return p.buf[off : off+l : off+l]
+}
+
+// CellLen returns the length of cell i.
+func (p *Page) CellLen(i int) int {
+	_, l := p.slot(i)
+	return l
+}
+
+// FreeSpace returns the bytes available for new cells and their slots,
+// counting fragmented holes that Compact would reclaim.
+func (p *Page) FreeSpace() int {
+	return p.u16(offUpper) - p.u16(offLower) + p.u16(offFrag)
+}
+
+// Used returns the bytes taken by slots and cells.
+func (p *Page) Used() int { return Size - HeaderSize - p.FreeSpace() }
+
+// Fits reports whether a cell of n bytes can be inserted.
+func (p *Page) Fits(n int) bool { return n <= MaxCell && n+SlotSize <= p.FreeSpace() }
+
+// Alloc inserts an n-byte cell at slot i, shifting later slots up, and
+// returns the cell's bytes for the caller to fill.
+func (p *Page) Alloc(i, n int) ([]byte, error) {
+	count := p.Count()
+	if i < 0 || i > count || n <= 0 {
+		return nil, fmt.Errorf("page: alloc slot %d of %d bytes in a page of %d cells", i, n, count)
+	}
+	if !p.Fits(n) {
+		return nil, ErrFull
+	}
+	lower, upper := p.u16(offLower), p.u16(offUpper)
+	if upper-lower < n+SlotSize {
+		p.Compact()
+		lower, upper = p.u16(offLower), p.u16(offUpper)
+	}
+	upper -= n
+	s := HeaderSize + i*SlotSize
+	copy(p.buf[s+SlotSize:lower+SlotSize], p.buf[s:lower])
+	p.setSlot(i, upper, n)
+	p.putU16(offCount, count+1)
+	p.putU16(offLower, lower+SlotSize)
+	p.putU16(offUpper, upper)
+	return p.buf[upper : upper+n : upper+n], nil
+}
+
+// Insert copies cell into slot i. cell must not alias the page.
+func (p *Page) Insert(i int, cell []byte) error {
+	b, err := p.Alloc(i, len(cell))
+	if err != nil {
+		return err
+	}
+	copy(b, cell)
+	return nil
+}
+
+// Delete removes cell i; its bytes become a hole until Compact.
+func (p *Page) Delete(i int) {
+	count := p.Count()
+	if i < 0 || i >= count {
+		return
+	}
+	off, l := p.slot(i)
+	upper := p.u16(offUpper)
+	if off == upper {
+		p.putU16(offUpper, upper+l)
+	} else {
+		p.putU16(offFrag, p.u16(offFrag)+l)
+	}
+	lower := p.u16(offLower)
+	s := HeaderSize + i*SlotSize
+	copy(p.buf[s:lower-SlotSize], p.buf[s+SlotSize:lower])
+	p.putU16(offCount, count-1)
+	p.putU16(offLower, lower-SlotSize)
+	if count == 1 {
+		p.putU16(offUpper, Size)
+		p.putU16(offFrag, 0)
+	}
+}
+
+// Replace swaps cell i for cell, in place when it is not longer. cell must
+// not alias the page.
+func (p *Page) Replace(i int, cell []byte) error {
+	if i < 0 || i >= p.Count() || len(cell) == 0 {
+		return fmt.Errorf("page: replace slot %d with %d bytes in a page of %d cells", i, len(cell), p.Count())
+	}
+	off, l := p.slot(i)
+	if len(cell) <= l && len(cell) > 0 {
+		copy(p.buf[off:], cell)
+		p.setSlot(i, off, len(cell))
+		p.putU16(offFrag, p.u16(offFrag)+l-len(cell))
+		return nil
+	}
+	if len(cell) > MaxCell || len(cell)-l > p.FreeSpace() {
+		return ErrFull
+	}
+	p.Delete(i)
+	return p.Insert(i, cell)
+}
+
+// Truncate drops every cell from slot n on.
+func (p *Page) Truncate(n int) {
+	n = max(n, 0)
+	for p.Count() > n {
+		p.Delete(p.Count() - 1)
+	}
+}
+
+// Compact moves every cell to the end of the page, in slot order, so that
+// the free space is one contiguous run.
+func (p *Page) Compact() {
+	var tmp [Size]byte
+	end := Size
+	n := p.Count()
+	for i := 0; i < n; i++ {
+		off, l := p.slot(i)
+		end -= l
+		copy(tmp[end:], p.buf[off:off+l])
+		p.setSlot(i, end, l)
+	}
+	copy(p.buf[end:], tmp[end:])
+	p.putU16(offUpper, end)
+	p.putU16(offFrag, 0)
+}
+
+// Payload returns the data bytes of an overflow page.
+func (p *Page) Payload() []byte {
+	n := min(p.Count(), OverflowCapacity)
+	return p.buf[HeaderSize : HeaderSize+n : HeaderSize+n]
+}
+
+// SetPayload stores b (at most OverflowCapacity bytes) as the overflow data.
+func (p *Page) SetPayload(b []byte) int {
+	n := copy(p.buf[HeaderSize:], b)
+	p.putU16(offCount, n)
+	return n
+}
+
+// FreeID returns id i of a free-list page.
+func (p *Page) FreeID(i int) uint64 {
+	return binary.LittleEndian.Uint64(p.buf[HeaderSize+8*i:])
+}
+
+// AppendFreeID adds id to a free-list page; false when the page is full.
+func (p *Page) AppendFreeID(id uint64) bool {
+	n := p.Count()
+	if n >= FreeCapacity {
+		return false
+	}
+	p.putU64(HeaderSize+8*n, id)
+	p.putU16(offCount, n+1)
+	return true
+}
+
+// Clear removes every cell of a slotted page, keeping its header identity
+// (type, id, generation, flags, aux).
+func (p *Page) Clear() {
+	p.putU16(offCount, 0)
+	p.putU16(offLower, HeaderSize)
+	p.putU16(offUpper, Size)
+	p.putU16(offFrag, 0)
+}
