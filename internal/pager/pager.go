@@ -1,0 +1,464 @@
+package pager
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/projstore/projstore/cache"
+	"github.com/projstore/projstore/internal/vfs"
+	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/superblock"
+)
+
+// ErrReadOnly is returned by every change to a pager opened read-only.
+var ErrReadOnly = errors.New("projstore: store is read-only")
+
+// Meta is the part of the superblock owned by the layer above.
+type Meta struct {
+	Applied uint64
+	Digest  uint64
+	Catalog uint64
+	Horizon uint64
+}
+
+// Pager serves pages of one file. Page may be called from any number of
+// goroutines at once, as long as none of them races with the writer's
+// changes to the same tree (the store's read/write lock ensures that). Every
+// other method belongs to the single writer.
+type Pager struct {
+	file     vfs.File
+	cache    *cache.Cache
+	readOnly bool
+	spillAt  int // dirty pages that trigger a spill
+
+	// Durable state and the state being built by the current epoch.
+	durable superblock.Superblock
+	next    superblock.Superblock
+
+	fresh map[uint64]struct{} // ids allocated in this epoch: writable in place
+	freed []uint64            // ids referenced by the durable state, freed in this epoch
+	reuse []uint64            // fresh ids freed again: reusable at once
+
+	pageCount atomic.Uint64 // mirrors next.PageCount for lock-free readers
+	reads     atomic.Uint64
+	writes    atomic.Uint64
+	syncs     atomic.Uint64
+
+	force   bool      // commit even when nothing changed (recovery)
+	scratch page.Page // sealed copies go through here, so readers never see a page change under them
+	mu      sync.Mutex
+}
+
+// Options configure Open.
+type Options struct {
+	CacheBytes int64
+	ReadOnly   bool
+	// Older opens the older of the two valid superblocks (recovery).
+	Older bool
+}
+
+// Open reads the superblock of file, or initialises an empty file.
+func Open(file vfs.File, opts Options) (*Pager, error) {
+	p := &Pager{
+		file:     file,
+		cache:    cache.New(opts.CacheBytes),
+		readOnly: opts.ReadOnly,
+		fresh:    make(map[uint64]struct{}),
+	}
+	p.spillAt = max(int(opts.CacheBytes/page.Size/2), 8)
+	size, err := file.Size()
+	if err != nil {
+		return nil, err
+	}
+	if size == 0 {
+		if opts.ReadOnly {
+			return nil, fmt.Errorf("%w: empty file", superblock.ErrNotDatabase)
+		}
+		if err := p.initialise(); err != nil {
+			return nil, err
+		}
+	} else {
+		sb, err := superblock.Read(file).Newest(opts.Older)
+		if err != nil {
+			return nil, err
+		}
+		p.durable = *sb
+	}
+	p.next = p.durable
+	p.next.Generation = p.durable.Generation + 1
+	p.pageCount.Store(p.next.PageCount)
+	return p, nil
+}
+
+// initialise writes generation 1 to slot 1 and an invalid slot 0, so that a
+// crash during creation leaves a file Open rejects rather than misreads.
+func (p *Pager) initialise() error {
+	p.durable = superblock.Superblock{
+		Generation: 1,
+		FreeHead:   2,
+		FreeTail:   2,
+		PageCount:  3, // slots 0 and 1, page 2 reserved for the first free-list page
+	}
+	zero := make([]byte, page.Size)
+	if _, err := p.file.WriteAt(zero, 0); err != nil {
+		return err
+	}
+	if _, err := p.file.WriteAt(p.durable.Encode().Bytes(), page.Size); err != nil {
+		return err
+	}
+	return p.file.Sync()
+}
+
+// Durable returns the last durable superblock.
+func (p *Pager) Durable() superblock.Superblock { return p.durable }
+
+// Next returns the superblock the next commit would write.
+func (p *Pager) Next() superblock.Superblock { return p.next }
+
+// Meta returns the upper layer's part of the state being built.
+func (p *Pager) Meta() Meta {
+	return Meta{Applied: p.next.Applied, Digest: p.next.Digest, Catalog: p.next.Catalog, Horizon: p.next.Horizon}
+}
+
+// SetMeta records the upper layer's state for the next commit.
+func (p *Pager) SetMeta(m Meta) {
+	p.next.Applied, p.next.Digest, p.next.Catalog, p.next.Horizon = m.Applied, m.Digest, m.Catalog, m.Horizon
+}
+
+// ReadOnly reports whether the pager refuses changes.
+func (p *Pager) ReadOnly() bool { return p.readOnly }
+
+// Cache exposes the page cache for statistics.
+func (p *Pager) Cache() *cache.Cache { return p.cache }
+
+// PageCount returns the number of pages in use, slots included.
+func (p *Pager) PageCount() uint64 { return p.pageCount.Load() }
+
+// FreeCount returns the ids in the durable free list plus those waiting.
+func (p *Pager) FreeCount() uint64 {
+	return p.next.FreeCount + uint64(len(p.freed)+len(p.reuse))
+}
+
+// Counters returns page reads and writes of the file, and syncs.
+func (p *Pager) Counters() (reads, writes, syncs uint64) {
+	return p.reads.Load(), p.writes.Load(), p.syncs.Load()
+}
+
+// Page returns page id, from the cache or verified from the file. The page
+// must not be changed; call Write for a writable one.
+func (p *Pager) Page(id uint64) (*page.Page, error) {
+	if pg, ok := p.cache.Get(id); ok {
+		return pg, nil
+	}
+	if id < 2 || id >= p.pageCount.Load() {
+		return nil, page.Corruptf(id, "page id outside the file of %d pages", p.pageCount.Load())
+	}
+	pg, err := p.readPage(id)
+	if err != nil {
+		return nil, err
+	}
+	p.cache.Add(pg)
+	return pg, nil
+}
+
+func (p *Pager) readPage(id uint64) (*page.Page, error) {
+	pg := new(page.Page)
+	n, err := p.file.ReadAt(pg.Bytes(), int64(id)*page.Size)
+	p.reads.Add(1)
+	if n < page.Size {
+		if err == nil || errors.Is(err, io.EOF) {
+			return nil, page.Corruptf(id, "file ends inside the page")
+		}
+		return nil, err
+	}
+	if err := page.Verify(pg.Bytes(), id); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// Alloc returns a new, empty, writable page of type t.
+func (p *Pager) Alloc(t page.Type) (*page.Page, error) {
+	if p.readOnly {
+		return nil, ErrReadOnly
+	}
+	id, err := p.allocID()
+	if err != nil {
+		return nil, err
+	}
+	pg := page.New(id, t)
+	pg.SetGen(p.next.Generation)
+	p.fresh[id] = struct{}{}
+	p.cache.AddDirty(pg)
+	return pg, nil
+}
+
+// Write returns a writable version of page id: the page itself if it was
+// allocated in this epoch, else a copy at a new id (the old id is freed).
+// The caller must re-point whatever referenced id when the id changes.
+func (p *Pager) Write(id uint64) (*page.Page, error) {
+	if p.readOnly {
+		return nil, ErrReadOnly
+	}
+	old, err := p.Page(id)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := p.fresh[id]; ok {
+		p.cache.AddDirty(old)
+		return old, nil
+	}
+	nid, err := p.allocID()
+	if err != nil {
+		return nil, err
+	}
+	pg := new(page.Page)
+	pg.CopyFrom(old)
+	pg.SetID(nid)
+	pg.SetGen(p.next.Generation)
+	p.fresh[nid] = struct{}{}
+	p.cache.AddDirty(pg)
+	p.Free(id)
+	return pg, nil
+}
+
+// Free releases page id. A page from this epoch is reusable at once; one the
+// durable state references waits for the commit after next.
+func (p *Pager) Free(id uint64) {
+	p.cache.Remove(id)
+	if _, ok := p.fresh[id]; ok {
+		delete(p.fresh, id)
+		p.reuse = append(p.reuse, id)
+		return
+	}
+	p.freed = append(p.freed, id)
+}
+
+// IsFresh reports whether id was allocated in this epoch.
+func (p *Pager) IsFresh(id uint64) bool {
+	_, ok := p.fresh[id]
+	return ok
+}
+
+func (p *Pager) allocID() (uint64, error) {
+	if n := len(p.reuse); n > 0 {
+		id := p.reuse[n-1]
+		p.reuse = p.reuse[:n-1]
+		return id, nil
+	}
+	id, ok, err := p.popFree()
+	if err != nil || ok {
+		return id, err
+	}
+	id = p.next.PageCount
+	p.next.PageCount++
+	p.pageCount.Store(p.next.PageCount)
+	return id, nil
+}
+
+// popFree takes an id from the head of the free list if one is reusable:
+// it was freed by a commit older than the last durable one.
+func (p *Pager) popFree() (uint64, bool, error) {
+	for p.next.FreeCount > 0 && p.next.FreeHead != p.next.FreeTail {
+		head, err := p.Page(p.next.FreeHead)
+		if err != nil {
+			return 0, false, err
+		}
+		if head.Type() != page.TypeFree {
+			return 0, false, page.Corruptf(head.ID(), "free-list head is a %v page", head.Type())
+		}
+		if head.Gen()+1 > p.durable.Generation {
+			return 0, false, nil // freed too recently; so is everything behind it
+		}
+		if int(p.next.FreeTaken) < head.Count() {
+			id := head.FreeID(int(p.next.FreeTaken))
+			p.next.FreeTaken++
+			p.next.FreeCount--
+			if id < 2 || id >= p.next.PageCount {
+				return 0, false, page.Corruptf(head.ID(), "free-list entry %d outside the file", id)
+			}
+			return id, true, nil
+		}
+		// The head page is used up: it becomes free itself.
+		p.next.FreeHead = head.Aux()
+		p.next.FreeTaken = 0
+		p.Free(head.ID())
+	}
+	return 0, false, nil
+}
+
+// NeedSpill reports whether the dirty pages have outgrown their share of the
+// cache.
+func (p *Pager) NeedSpill() bool { return p.cache.DirtyLen() >= p.spillAt }
+
+// Spill writes every dirty page to its (fresh) place in the file without
+// syncing, and lets the cache evict it. Call it only when no writable page is
+// held: a held page changed after its spill would be lost on eviction.
+func (p *Pager) Spill() error {
+	for _, pg := range p.cache.Dirty() {
+		if err := p.writePage(pg, p.next.Generation); err != nil {
+			return err
+		}
+		p.cache.Clean(pg.ID())
+	}
+	return nil
+}
+
+func (p *Pager) writePage(pg *page.Page, gen uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.scratch.CopyFrom(pg)
+	p.scratch.SetGen(gen)
+	p.scratch.Seal()
+	_, err := p.file.WriteAt(p.scratch.Bytes(), int64(pg.ID())*page.Size)
+	p.writes.Add(1)
+	return err
+}
+
+// Dirty reports whether anything changed since the last commit.
+func (p *Pager) Dirty() bool {
+	return p.force || p.cache.DirtyLen() > 0 || len(p.fresh) > 0 || len(p.freed) > 0 || p.next.Applied != p.durable.Applied ||
+		p.next.Catalog != p.durable.Catalog || p.next.Horizon != p.durable.Horizon || p.next.FreeHead != p.durable.FreeHead ||
+		p.next.FreeTaken != p.durable.FreeTaken
+}
+
+// ForceCommit makes the next Commit write a superblock even if nothing
+// changed: recovery uses it to replace a damaged newer slot.
+func (p *Pager) ForceCommit() { p.force = true }
+
+// Commit makes the current state durable (see the package documentation).
+// After an error the pager's state is undefined: the caller must stop using
+// it and reopen the file.
+func (p *Pager) Commit() error {
+	if p.readOnly {
+		return ErrReadOnly
+	}
+	if !p.Dirty() {
+		return nil
+	}
+	if err := p.appendFreed(); err != nil {
+		return err
+	}
+	gen := p.next.Generation
+	for _, pg := range p.cache.Dirty() {
+		if err := p.writePage(pg, gen); err != nil {
+			return err
+		}
+	}
+	if err := p.file.Sync(); err != nil {
+		return err
+	}
+	p.syncs.Add(1)
+	sb := p.next
+	if _, err := p.file.WriteAt(sb.Encode().Bytes(), int64(superblock.Slot(gen))*page.Size); err != nil {
+		return err
+	}
+	p.writes.Add(1)
+	if err := p.file.Sync(); err != nil {
+		return err
+	}
+	p.syncs.Add(1)
+	for _, pg := range p.cache.Dirty() {
+		p.cache.Clean(pg.ID())
+	}
+	p.durable = sb
+	p.force = false
+	p.next.Generation = gen + 1
+	clear(p.fresh)
+	p.freed = p.freed[:0]
+	return nil
+}
+
+// appendFreed writes the ids freed in this epoch, and the fresh ones no
+// longer used, into new free-list pages at the tail of the queue.
+func (p *Pager) appendFreed() error {
+	for len(p.freed) > 0 || len(p.reuse) > 0 {
+		id := p.next.FreeTail
+		pg := page.New(id, page.TypeFree)
+		pg.SetGen(p.next.Generation)
+		p.fresh[id] = struct{}{}
+		p.cache.AddDirty(pg)
+		// Reserve the next tail first: it may pop the free list, which can
+		// free a used-up head page into p.freed.
+		nextTail, err := p.allocTail()
+		if err != nil {
+			return err
+		}
+		pg.SetAux(nextTail)
+		p.next.FreeTail = nextTail
+		for len(p.freed)+len(p.reuse) > 0 {
+			var fid uint64
+			if n := len(p.freed); n > 0 {
+				fid = p.freed[n-1]
+			} else {
+				fid = p.reuse[len(p.reuse)-1]
+			}
+			if !pg.AppendFreeID(fid) {
+				break
+			}
+			if n := len(p.freed); n > 0 {
+				p.freed = p.freed[:n-1]
+			} else {
+				p.reuse = p.reuse[:len(p.reuse)-1]
+			}
+			p.next.FreeCount++
+		}
+	}
+	return nil
+}
+
+// allocTail reserves an id for the next free-list page. Reusable ids from
+// the list come first so a steady workload does not grow the file.
+func (p *Pager) allocTail() (uint64, error) {
+	if id, ok, err := p.popFree(); err != nil || ok {
+		return id, err
+	}
+	id := p.next.PageCount
+	p.next.PageCount++
+	p.pageCount.Store(p.next.PageCount)
+	return id, nil
+}
+
+// Freed lists the ids waiting in this epoch; for checks and tests.
+func (p *Pager) Freed() []uint64 { return slices.Concat(p.freed, p.reuse) }
+
+// FreeList calls fn for every id in the durable free list, head to tail,
+// with the generation that freed it. It reads every free-list page.
+func (p *Pager) FreeList(sb superblock.Superblock, fn func(id, gen uint64) error) error {
+	id, skip := sb.FreeHead, int(sb.FreeTaken)
+	seen := uint64(0)
+	for id != sb.FreeTail {
+		if seen > sb.PageCount {
+			return page.Corruptf(id, "free list loops")
+		}
+		pg, err := p.Page(id)
+		if err != nil {
+			return err
+		}
+		if pg.Type() != page.TypeFree {
+			return page.Corruptf(id, "free list reaches a %v page", pg.Type())
+		}
+		if err := fn(id, 0); err != nil { // the page itself is in use by the list
+			return err
+		}
+		for i := skip; i < pg.Count(); i++ {
+			if err := fn(pg.FreeID(i), pg.Gen()); err != nil {
+				return err
+			}
+		}
+		skip = 0
+		id = pg.Aux()
+		seen++
+	}
+	return nil
+}
+
+// Close drops the cache and closes the file. It does not commit.
+func (p *Pager) Close() error {
+	p.cache.Purge()
+	return p.file.Close()
+}
