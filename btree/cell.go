@@ -1,0 +1,139 @@
+package btree
+
+import (
+	"bytes"
+	"encoding/binary"
+
+	"github.com/projstore/projstore/page"
+)
+
+const (
+	leafHeader   = 15
+	branchHeader = 10
+	flagOverflow = 1
+
+	// SuffixSize is the length of the version suffix of history keys.
+	SuffixSize = 8
+	// MaxKey is the longest key a tree accepts, suffix included.
+	MaxKey = 1024 + SuffixSize
+)
+
+func leafKey(c []byte) []byte {
+	k := int(binary.LittleEndian.Uint16(c[1:]))
+	return c[leafHeader : leafHeader+k]
+}
+
+func leafStamp(c []byte) uint64 { return binary.LittleEndian.Uint64(c[3:]) }
+
+func branchKey(c []byte) []byte {
+	k := int(binary.LittleEndian.Uint16(c[8:]))
+	return c[branchHeader : branchHeader+k]
+}
+
+func branchChild(c []byte) uint64 { return binary.LittleEndian.Uint64(c) }
+
+// inline reports whether a value of n bytes stays in the leaf cell.
+func inline(k, n int) bool { return leafHeader+k+n <= page.MaxCell }
+
+func leafCellSize(k int, r *Ref) int {
+	if r.Overflow != 0 {
+		return leafHeader + k + 8
+	}
+	return leafHeader + k + len(r.Inline)
+}
+
+func putLeafCell(c []byte, key []byte, stamp uint64, r *Ref) {
+	c[0] = 0
+	if r.Overflow != 0 {
+		c[0] = flagOverflow
+	}
+	binary.LittleEndian.PutUint16(c[1:], uint16(len(key)))
+	binary.LittleEndian.PutUint64(c[3:], stamp)
+	binary.LittleEndian.PutUint32(c[11:], r.Len)
+	copy(c[leafHeader:], key)
+	if r.Overflow != 0 {
+		binary.LittleEndian.PutUint64(c[leafHeader+len(key):], r.Overflow)
+	} else {
+		copy(c[leafHeader+len(key):], r.Inline)
+	}
+}
+
+func putBranchCell(c []byte, key []byte, child uint64) {
+	binary.LittleEndian.PutUint64(c, child)
+	binary.LittleEndian.PutUint16(c[8:], uint16(len(key)))
+	copy(c[branchHeader:], key)
+}
+
+// Compare orders keys. Plain trees compare bytes; versioned (history) trees
+// compare the key without its 8-byte suffix first and the suffix after, so
+// all versions of one key sit together and keys keep their byte order.
+func (t *Tree) Compare(a, b []byte) int {
+	if !t.Versioned || len(a) < SuffixSize || len(b) < SuffixSize {
+		return bytes.Compare(a, b)
+	}
+	na, nb := len(a)-SuffixSize, len(b)-SuffixSize
+	if c := bytes.Compare(a[:na], b[:nb]); c != 0 {
+		return c
+	}
+	return bytes.Compare(a[na:], b[nb:])
+}
+
+// search returns the first slot whose key is >= key, and whether it is equal.
+func (t *Tree) search(pg *page.Page, key []byte, leaf bool) (int, bool) {
+	lo, hi := 0, pg.Count()
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		var k []byte
+		if leaf {
+			k = leafKey(pg.Cell(m))
+		} else {
+			k = branchKey(pg.Cell(m))
+		}
+		if t.Compare(k, key) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < pg.Count() {
+		var k []byte
+		if leaf {
+			k = leafKey(pg.Cell(lo))
+		} else {
+			k = branchKey(pg.Cell(lo))
+		}
+		return lo, t.Compare(k, key) == 0
+	}
+	return lo, false
+}
+
+// childIndex returns which child of branch pg covers key: 0 is the aux
+// child, i > 0 the child of cell i-1.
+func (t *Tree) childIndex(pg *page.Page, key []byte) int {
+	i, eq := t.search(pg, key, false)
+	if eq {
+		return i + 1
+	}
+	return i
+}
+
+func child(pg *page.Page, i int) uint64 {
+	if i == 0 {
+		return pg.Aux()
+	}
+	return branchChild(pg.Cell(i - 1))
+}
+
+func setChild(pg *page.Page, i int, id uint64) {
+	if i == 0 {
+		pg.SetAux(id)
+		return
+	}
+	binary.LittleEndian.PutUint64(pg.Cell(i-1), id)
+}
+
+func leafLen(c []byte) uint32 { return binary.LittleEndian.Uint32(c[11:]) }
+
+func leU64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+func leU16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }

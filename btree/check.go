@@ -1,0 +1,204 @@
+package btree
+
+import (
+	"github.com/projstore/projstore/page"
+)
+
+// Visit is called by Walk for every page of a tree: branch and leaf pages
+// with their depth (the root is 0), and overflow pages with depth -1.
+type Visit func(id uint64, pg *page.Page, depth int) error
+
+// Walk visits every page of the tree, overflow chains included, depth first.
+func (t *Tree) Walk(fn Visit) error {
+	if t.Root == 0 {
+		return nil
+	}
+	return t.walk(t.Root, 0, fn)
+}
+
+func (t *Tree) walk(id uint64, depth int, fn Visit) error {
+	if depth > maxDepth {
+		return page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+	}
+	pg, err := t.P.Page(id)
+	if err != nil {
+		return err
+	}
+	if err := fn(id, pg, depth); err != nil {
+		return err
+	}
+	switch pg.Type() {
+	case page.TypeBranch:
+		for i := 0; i <= pg.Count(); i++ {
+			if err := t.walk(child(pg, i), depth+1, fn); err != nil {
+				return err
+			}
+		}
+	case page.TypeLeaf:
+		for i := 0; i < pg.Count(); i++ {
+			r, err := cellRef(pg, pg.Cell(i))
+			if err != nil {
+				return err
+			}
+			for oid := r.Overflow; oid != 0; {
+				op, err := t.P.Page(oid)
+				if err != nil {
+					return err
+				}
+				if op.Type() != page.TypeOverflow {
+					return page.Corruptf(oid, "overflow chain reaches a %v page", op.Type())
+				}
+				if err := fn(oid, op, -1); err != nil {
+					return err
+				}
+				oid = op.Aux()
+			}
+		}
+	default:
+		return page.Corruptf(id, "%v page inside a tree", pg.Type())
+	}
+	return nil
+}
+
+// Check verifies the tree's invariants: keys strictly ordered within every
+// node and within the bounds its parent's separators give, every leaf at the
+// same depth, no empty leaf below the root, cells well formed, and every
+// overflow chain exactly as long as its value. It returns the height (0 for
+// an empty tree) and the number of entries.
+func (t *Tree) Check() (height int, entries int, err error) {
+	if t.Root == 0 {
+		return 0, 0, nil
+	}
+	leafDepth := -1
+	var check func(id uint64, lo, hi []byte, depth int) error
+	check = func(id uint64, lo, hi []byte, depth int) error {
+		if depth > maxDepth {
+			return page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+		}
+		pg, err := t.P.Page(id)
+		if err != nil {
+			return err
+		}
+		n := pg.Count()
+		var prev []byte
+		keyAt := func(i int) ([]byte, error) {
+			c := pg.Cell(i)
+			if pg.Type() == page.TypeLeaf {
+				if len(c) < leafHeader || leafHeader+len(leafKeyUnsafe(c)) > len(c) {
+					return nil, page.Corruptf(id, "malformed leaf cell %d", i)
+				}
+				return leafKey(c), nil
+			}
+			if len(c) < branchHeader || len(c) != branchHeader+int(leU16(c[8:])) {
+				return nil, page.Corruptf(id, "malformed branch cell %d", i)
+			}
+			return branchKey(c), nil
+		}
+		for i := 0; i < n; i++ {
+			k, err := keyAt(i)
+			if err != nil {
+				return err
+			}
+			if len(k) == 0 || len(k) > MaxKey {
+				return page.Corruptf(id, "cell %d has a key of %d bytes", i, len(k))
+			}
+			if prev != nil && t.Compare(prev, k) >= 0 {
+				return page.Corruptf(id, "keys out of order at cell %d", i)
+			}
+			if lo != nil && t.Compare(k, lo) < 0 {
+				return page.Corruptf(id, "cell %d sorts below its parent's separator", i)
+			}
+			if hi != nil && t.Compare(k, hi) >= 0 {
+				return page.Corruptf(id, "cell %d sorts at or above its parent's separator", i)
+			}
+			prev = k
+		}
+		switch pg.Type() {
+		case page.TypeLeaf:
+			if leafDepth == -1 {
+				leafDepth = depth
+			} else if leafDepth != depth {
+				return page.Corruptf(id, "leaf at depth %d, others at %d", depth, leafDepth)
+			}
+			if n == 0 && depth > 0 {
+				return page.Corruptf(id, "empty leaf below the root")
+			}
+			for i := 0; i < n; i++ {
+				r, err := cellRef(pg, pg.Cell(i))
+				if err != nil {
+					return err
+				}
+				if r.Overflow != 0 {
+					if _, err := t.Value(nil, r); err != nil {
+						return err
+					}
+				}
+			}
+			entries += n
+		case page.TypeBranch:
+			for i := 0; i <= n; i++ {
+				clo, chi := lo, hi
+				if i > 0 {
+					clo, _ = keyAt(i - 1)
+				}
+				if i < n {
+					chi, _ = keyAt(i)
+				}
+				if err := check(child(pg, i), clo, chi, depth+1); err != nil {
+					return err
+				}
+			}
+		default:
+			return page.Corruptf(id, "%v page inside a tree", pg.Type())
+		}
+		return nil
+	}
+	if err := check(t.Root, nil, nil, 0); err != nil {
+		return 0, 0, err
+	}
+	return leafDepth + 1, entries, nil
+}
+
+// leafKeyUnsafe returns the key a leaf cell claims, clamped to the cell.
+func leafKeyUnsafe(c []byte) []byte {
+	k := int(leU16(c[1:]))
+	if leafHeader+k > len(c) {
+		return c[leafHeader:]
+	}
+	return c[leafHeader : leafHeader+k]
+}
+
+// Height returns the number of levels (0 for an empty tree).
+func (t *Tree) Height() (int, error) {
+	h := 0
+	for id := t.Root; id != 0; h++ {
+		if h > maxDepth {
+			return 0, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+		}
+		pg, err := t.P.Page(id)
+		if err != nil {
+			return 0, err
+		}
+		if pg.Type() != page.TypeBranch {
+			return h + 1, nil
+		}
+		id = pg.Aux()
+	}
+	return h, nil
+}
+
+// Free gives every page of the tree back, overflow chains included.
+func (t *Tree) Free() error {
+	var ids []uint64
+	if err := t.Walk(func(id uint64, _ *page.Page, _ int) error {
+		ids = append(ids, id)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		t.P.Free(id)
+	}
+	t.Root = 0
+	return nil
+}

@@ -1,0 +1,574 @@
+package btree
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/projstore/projstore/page"
+)
+
+// Pager is what a tree needs from the file: pages to read, writable
+// (copy-on-write) versions of them, new pages, and a way to give pages back.
+type Pager interface {
+	Page(id uint64) (*page.Page, error)
+	Write(id uint64) (*page.Page, error)
+	Alloc(t page.Type) (*page.Page, error)
+	Free(id uint64)
+}
+
+// ErrKeyTooLarge is returned for keys longer than MaxKey or empty.
+var ErrKeyTooLarge = errors.New("btree: key length out of range")
+
+// capacity is the room for slots and cells in a page.
+const capacity = page.Size - page.HeaderSize
+
+// Tree is a B+tree rooted at Root (0: empty). A Tree value is cheap: the
+// store keeps one per table and key space. Reads may run concurrently with
+// each other; changes must be serialised by the caller and must not overlap
+// reads of the same tree.
+type Tree struct {
+	P         Pager
+	Root      uint64
+	Versioned bool
+}
+
+// Ref locates a stored value: inline bytes, or an overflow chain.
+type Ref struct {
+	Len      uint32
+	Overflow uint64 // first page of the chain; 0 when Inline holds the value
+	Inline   []byte
+}
+
+var tmpPages = sync.Pool{New: func() any { return new(page.Page) }}
+
+// Get finds key. The returned Ref's Inline aliases the page: copy it, or
+// read it with Value, before the tree changes.
+func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
+	id := t.Root
+	for depth := 0; id != 0; depth++ {
+		if depth > maxDepth {
+			return 0, r, false, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+		}
+		pg, err := t.P.Page(id)
+		if err != nil {
+			return 0, r, false, err
+		}
+		switch pg.Type() {
+		case page.TypeBranch:
+			id = child(pg, t.childIndex(pg, key))
+		case page.TypeLeaf:
+			i, eq := t.search(pg, key, true)
+			if !eq {
+				return 0, r, false, nil
+			}
+			c := pg.Cell(i)
+			r, err = cellRef(pg, c)
+			return leafStamp(c), r, err == nil, err
+		default:
+			return 0, r, false, page.Corruptf(id, "%v page inside a tree", pg.Type())
+		}
+	}
+	return 0, r, false, nil
+}
+
+const maxDepth = 32
+
+func cellRef(pg *page.Page, c []byte) (Ref, error) {
+	k := len(leafKey(c))
+	r := Ref{Len: leafLen(c)}
+	rest := c[leafHeader+k:]
+	if c[0]&flagOverflow != 0 {
+		if len(rest) != 8 || r.Len == 0 {
+			return r, page.Corruptf(pg.ID(), "bad overflow reference")
+		}
+		r.Overflow = leU64(rest)
+		return r, nil
+	}
+	if uint32(len(rest)) != r.Len {
+		return r, page.Corruptf(pg.ID(), "cell value length %d, cell holds %d", r.Len, len(rest))
+	}
+	r.Inline = rest
+	return r, nil
+}
+
+// Put stores key -> (stamp, value), replacing any entry with that key (and
+// freeing the replaced value's overflow pages).
+func (t *Tree) Put(key []byte, stamp uint64, value []byte) error {
+	var old Ref
+	_, existed, err := t.Swap(key, stamp, value, &old)
+	if err == nil && existed {
+		err = t.FreeRef(old)
+	}
+	return err
+}
+
+// Swap stores key -> (stamp, value) and reports the entry it replaced. The
+// old value's overflow chain is not freed: ownership passes to the caller
+// (the store moves it into a history tree). old.Inline is copied into
+// old.Inline's own buffer.
+func (t *Tree) Swap(key []byte, stamp uint64, value []byte, old *Ref) (oldStamp uint64, existed bool, err error) {
+	r, err := t.NewRef(len(key), value)
+	if err != nil {
+		return 0, false, err
+	}
+	return t.PutRef(key, stamp, r, old)
+}
+
+// NewRef stores value for a key of length k: inline when the leaf cell
+// stays small, else in a new overflow chain.
+func (t *Tree) NewRef(k int, value []byte) (Ref, error) {
+	if uint64(len(value)) > 1<<32-1 {
+		return Ref{}, fmt.Errorf("btree: value of %d bytes", len(value))
+	}
+	r := Ref{Len: uint32(len(value))}
+	if inline(k, len(value)) {
+		r.Inline = value
+		return r, nil
+	}
+	var err error
+	r.Overflow, err = t.writeOverflow(value)
+	return r, err
+}
+
+// PutRef stores key -> (stamp, r), reporting the replaced entry in old (if
+// old is not nil; else a replaced overflow chain is freed).
+func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint64, existed bool, err error) {
+	if len(key) == 0 || len(key) > MaxKey {
+		return 0, false, ErrKeyTooLarge
+	}
+	ins := insertion{key: key, stamp: stamp, ref: r, old: old}
+	if t.Root == 0 {
+		pg, err := t.P.Alloc(page.TypeLeaf)
+		if err != nil {
+			return 0, false, err
+		}
+		t.Root = pg.ID()
+	}
+	newID, sp, err := t.insert(t.Root, &ins, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	t.Root = newID
+	if sp != nil {
+		root, err := t.P.Alloc(page.TypeBranch)
+		if err != nil {
+			return 0, false, err
+		}
+		root.SetAux(newID)
+		b, err := root.Alloc(0, branchHeader+len(sp.key))
+		if err != nil {
+			return 0, false, err
+		}
+		putBranchCell(b, sp.key, sp.right)
+		t.Root = root.ID()
+	}
+	if ins.existed && old == nil && ins.oldRef.Overflow != 0 {
+		if err := t.FreeRef(ins.oldRef); err != nil {
+			return 0, false, err
+		}
+	}
+	return ins.oldStamp, ins.existed, nil
+}
+
+type insertion struct {
+	key   []byte
+	stamp uint64
+	ref   Ref
+	old   *Ref
+
+	existed  bool
+	oldStamp uint64
+	oldRef   Ref
+}
+
+type split struct {
+	key   []byte
+	right uint64
+}
+
+func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, error) {
+	if depth > maxDepth {
+		return 0, nil, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+	}
+	pg, err := t.P.Write(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	switch pg.Type() {
+	case page.TypeLeaf:
+		return t.insertLeaf(pg, ins)
+	case page.TypeBranch:
+	default:
+		return 0, nil, page.Corruptf(id, "%v page inside a tree", pg.Type())
+	}
+	ci := t.childIndex(pg, ins.key)
+	newChild, sp, err := t.insert(child(pg, ci), ins, depth+1)
+	if err != nil {
+		return 0, nil, err
+	}
+	setChild(pg, ci, newChild)
+	if sp == nil {
+		return pg.ID(), nil, nil
+	}
+	sp2, err := t.insertBranch(pg, ci, sp)
+	return pg.ID(), sp2, err
+}
+
+func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error) {
+	i, eq := t.search(pg, ins.key, true)
+	if eq {
+		c := pg.Cell(i)
+		r, err := cellRef(pg, c)
+		if err != nil {
+			return 0, nil, err
+		}
+		ins.existed, ins.oldStamp = true, leafStamp(c)
+		if ins.old != nil {
+			*ins.old = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(ins.old.Inline[:0], r.Inline...)}
+		} else {
+			ins.oldRef = Ref{Len: r.Len, Overflow: r.Overflow}
+		}
+		pg.Delete(i)
+	}
+	size := leafCellSize(len(ins.key), &ins.ref)
+	if pg.Fits(size) {
+		b, err := pg.Alloc(i, size)
+		if err != nil {
+			return 0, nil, err
+		}
+		putLeafCell(b, ins.key, ins.stamp, &ins.ref)
+		return pg.ID(), nil, nil
+	}
+	// Split by bytes. The new cell is built in a scratch page so that the
+	// redistribution below handles old and new cells alike.
+	scratch := tmpPages.Get().(*page.Page)
+	defer tmpPages.Put(scratch)
+	scratch.Reset(0, page.TypeLeaf)
+	nb, _ := scratch.Alloc(0, size)
+	putLeafCell(nb, ins.key, ins.stamp, &ins.ref)
+	return t.splitNode(pg, i, nb, len(ins.key) == 0)
+}
+
+// insertBranch adds the separator a child split produced, next to child ci.
+func (t *Tree) insertBranch(pg *page.Page, ci int, sp *split) (*split, error) {
+	size := branchHeader + len(sp.key)
+	if pg.Fits(size) {
+		b, err := pg.Alloc(ci, size)
+		if err != nil {
+			return nil, err
+		}
+		putBranchCell(b, sp.key, sp.right)
+		return nil, nil
+	}
+	scratch := tmpPages.Get().(*page.Page)
+	defer tmpPages.Put(scratch)
+	scratch.Reset(0, page.TypeBranch)
+	nb, _ := scratch.Alloc(0, size)
+	putBranchCell(nb, sp.key, sp.right)
+	_, s, err := t.splitNode(pg, ci, nb, false)
+	return s, err
+}
+
+// splitNode spreads pg's cells plus cell (at index at) over pg and a new
+// right sibling, by bytes. Leaves copy their first right key up; branches
+// move their middle cell up. Appending at the end (sequential keys, log
+// order) keeps the left node full instead of halving it.
+func (t *Tree) splitNode(pg *page.Page, at int, cell []byte, _ bool) (uint64, *split, error) {
+	old := tmpPages.Get().(*page.Page)
+	defer tmpPages.Put(old)
+	old.CopyFrom(pg)
+	n := old.Count() + 1
+	get := func(j int) []byte {
+		switch {
+		case j < at:
+			return old.Cell(j)
+		case j == at:
+			return cell
+		default:
+			return old.Cell(j - 1)
+		}
+	}
+	total := 0
+	for j := 0; j < n; j++ {
+		total += len(get(j)) + page.SlotSize
+	}
+	leaf := pg.Type() == page.TypeLeaf
+	// s: cells [0,s) stay left. For a branch, cell s moves up.
+	s, left := 0, 0
+	for s < n-1 && left+len(get(s))+page.SlotSize <= total/2 {
+		left += len(get(s)) + page.SlotSize
+		s++
+	}
+	if s == 0 {
+		s = 1
+	}
+	if at == n-1 && old.Count() > 0 {
+		s = n - 1 // appending: leave the left node full
+	}
+	if !leaf && s > n-2 {
+		s = n - 2
+	}
+	right, err := t.P.Alloc(pg.Type())
+	if err != nil {
+		return 0, nil, err
+	}
+	pg.Clear()
+	var sep []byte
+	fill := func(dst *page.Page, c []byte) error {
+		b, err := dst.Alloc(dst.Count(), len(c))
+		if err == nil {
+			copy(b, c)
+		}
+		return err
+	}
+	for j := 0; j < n; j++ {
+		c := get(j)
+		switch {
+		case j < s:
+			err = fill(pg, c)
+		case j == s && !leaf:
+			sep = append([]byte(nil), branchKey(c)...)
+			right.SetAux(branchChild(c))
+		default:
+			if j == s {
+				sep = append([]byte(nil), leafKey(c)...)
+			}
+			err = fill(right, c)
+		}
+		if err != nil {
+			return 0, nil, fmt.Errorf("btree: split of page %d: %w", pg.ID(), err)
+		}
+	}
+	return pg.ID(), &split{key: sep, right: right.ID()}, nil
+}
+
+func (t *Tree) writeOverflow(v []byte) (uint64, error) {
+	// Back to front, so every page is complete when created.
+	next := uint64(0)
+	for end := len(v); end > 0; {
+		start := (end - 1) / page.OverflowCapacity * page.OverflowCapacity
+		pg, err := t.P.Alloc(page.TypeOverflow)
+		if err != nil {
+			return 0, err
+		}
+		pg.SetPayload(v[start:end])
+		pg.SetAux(next)
+		next = pg.ID()
+		end = start
+	}
+	return next, nil
+}
+
+// Value returns the value r refers to, appended to dst.
+func (t *Tree) Value(dst []byte, r Ref) ([]byte, error) {
+	if r.Overflow == 0 {
+		return append(dst, r.Inline...), nil
+	}
+	want := int(r.Len)
+	base := len(dst)
+	dst = growCap(dst, want)
+	id := r.Overflow
+	for len(dst)-base < want {
+		if id == 0 {
+			return dst[:base], page.Corruptf(r.Overflow, "overflow chain ends after %d of %d bytes", len(dst)-base, want)
+		}
+		pg, err := t.P.Page(id)
+		if err != nil {
+			return dst[:base], err
+		}
+		if pg.Type() != page.TypeOverflow {
+			return dst[:base], page.Corruptf(id, "overflow chain reaches a %v page", pg.Type())
+		}
+		p := pg.Payload()
+		if len(p) == 0 || len(dst)-base+len(p) > want || (len(dst)-base+len(p) < want && len(p) != page.OverflowCapacity) {
+			return dst[:base], page.Corruptf(id, "overflow page holds %d bytes at offset %d of a %d-byte value", len(p), len(dst)-base, want)
+		}
+		dst = append(dst, p...)
+		id = pg.Aux()
+	}
+	if id != 0 {
+		return dst[:base], page.Corruptf(r.Overflow, "overflow chain longer than its %d-byte value", want)
+	}
+	return dst, nil
+}
+
+func growCap(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), len(b)+n)
+	copy(nb, b)
+	return nb
+}
+
+// FreeRef frees the overflow chain of r, if any.
+func (t *Tree) FreeRef(r Ref) error {
+	id := r.Overflow
+	for n := 0; id != 0; n++ {
+		if n > int(r.Len)/page.OverflowCapacity+1 {
+			return page.Corruptf(r.Overflow, "overflow chain longer than its value")
+		}
+		pg, err := t.P.Page(id)
+		if err != nil {
+			return err
+		}
+		if pg.Type() != page.TypeOverflow {
+			return page.Corruptf(id, "overflow chain reaches a %v page", pg.Type())
+		}
+		next := pg.Aux()
+		t.P.Free(id)
+		id = next
+	}
+	return nil
+}
+
+// Delete removes key, reporting the removed entry in old (whose overflow
+// chain then belongs to the caller; with old nil the chain is freed).
+func (t *Tree) Delete(key []byte, old *Ref) (oldStamp uint64, found bool, err error) {
+	if t.Root == 0 {
+		return 0, false, nil
+	}
+	d := deletion{key: key, old: old}
+	newID, _, err := t.delete(t.Root, &d, 0)
+	if err != nil || !d.found {
+		return 0, false, err
+	}
+	t.Root = newID
+	// Collapse a root left with a single child, or with nothing.
+	for t.Root != 0 {
+		pg, err := t.P.Page(t.Root)
+		if err != nil {
+			return 0, false, err
+		}
+		if pg.Count() > 0 {
+			break
+		}
+		t.P.Free(t.Root)
+		if pg.Type() == page.TypeBranch {
+			t.Root = pg.Aux()
+		} else {
+			t.Root = 0
+		}
+	}
+	if old == nil && d.ref.Overflow != 0 {
+		if err := t.FreeRef(d.ref); err != nil {
+			return 0, false, err
+		}
+	}
+	return d.stamp, true, nil
+}
+
+type deletion struct {
+	key   []byte
+	old   *Ref
+	found bool
+	stamp uint64
+	ref   Ref
+}
+
+// underfull: a node this empty is merged with a sibling when they fit.
+const underfull = capacity / 4
+
+func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, bool, error) {
+	if depth > maxDepth {
+		return 0, false, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+	}
+	pg, err := t.P.Page(id)
+	if err != nil {
+		return 0, false, err
+	}
+	switch pg.Type() {
+	case page.TypeLeaf:
+		i, eq := t.search(pg, d.key, true)
+		if !eq {
+			return id, false, nil
+		}
+		if pg, err = t.P.Write(id); err != nil {
+			return 0, false, err
+		}
+		c := pg.Cell(i)
+		r, err := cellRef(pg, c)
+		if err != nil {
+			return 0, false, err
+		}
+		d.found, d.stamp = true, leafStamp(c)
+		d.ref = Ref{Len: r.Len, Overflow: r.Overflow}
+		if d.old != nil {
+			*d.old = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(d.old.Inline[:0], r.Inline...)}
+		}
+		pg.Delete(i)
+		return pg.ID(), pg.Used() < underfull, nil
+	case page.TypeBranch:
+	default:
+		return 0, false, page.Corruptf(id, "%v page inside a tree", pg.Type())
+	}
+	ci := t.childIndex(pg, d.key)
+	newChild, under, err := t.delete(child(pg, ci), d, depth+1)
+	if err != nil || !d.found {
+		return id, false, err
+	}
+	if pg, err = t.P.Write(id); err != nil {
+		return 0, false, err
+	}
+	setChild(pg, ci, newChild)
+	if under {
+		if err := t.rebalance(pg, ci); err != nil {
+			return 0, false, err
+		}
+	}
+	return pg.ID(), pg.Used() < underfull, nil
+}
+
+// rebalance merges child ci of pg with a sibling when both fit in one page.
+func (t *Tree) rebalance(pg *page.Page, ci int) error {
+	if pg.Count() == 0 {
+		return nil
+	}
+	li := ci - 1
+	if ci == 0 {
+		li = 0
+	}
+	lid, rid := child(pg, li), child(pg, li+1)
+	l, err := t.P.Page(lid)
+	if err != nil {
+		return err
+	}
+	r, err := t.P.Page(rid)
+	if err != nil {
+		return err
+	}
+	if l.Type() != r.Type() {
+		return page.Corruptf(pg.ID(), "children %d and %d differ in type", lid, rid)
+	}
+	sep := pg.Cell(li)
+	need := l.Used() + r.Used()
+	if l.Type() == page.TypeBranch {
+		need += len(sep) + page.SlotSize
+	}
+	if need > capacity {
+		return nil
+	}
+	if l, err = t.P.Write(lid); err != nil {
+		return err
+	}
+	if l.Type() == page.TypeBranch {
+		b, err := l.Alloc(l.Count(), len(sep))
+		if err != nil {
+			return err
+		}
+		putBranchCell(b, branchKey(sep), r.Aux())
+	}
+	for j := 0; j < r.Count(); j++ {
+		c := r.Cell(j)
+		b, err := l.Alloc(l.Count(), len(c))
+		if err != nil {
+			return err
+		}
+		copy(b, c)
+	}
+	t.P.Free(rid)
+	pg.Delete(li)
+	setChild(pg, li, l.ID())
+	return nil
+}
