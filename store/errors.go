@@ -1,0 +1,48 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/internal/pager"
+	"github.com/projstore/projstore/page"
+)
+
+// MaxKeySize is the longest key a table accepts.
+const MaxKeySize = 1024
+
+// MaxValueSize is the largest value a table accepts.
+const MaxValueSize = 64 << 20
+
+// Errors returned by the store. Wrapped errors match them with errors.Is.
+var (
+	ErrNotFound           = errors.New("projstore: key not found")
+	ErrPositionAhead      = errors.New("projstore: position is ahead of the applied position")
+	ErrPruned             = errors.New("projstore: position is below the retention horizon")
+	ErrNonSequentialBatch = errors.New("projstore: batch is not the next in log order")
+	ErrKeyTooLarge        = errors.New("projstore: key too large")
+	ErrValueTooLarge      = errors.New("projstore: value too large")
+	ErrEmptyKey           = errors.New("projstore: empty key")
+	ErrClosed             = errors.New("projstore: store is closed")
+	ErrReadOnly           = pager.ErrReadOnly
+	ErrCorrupt            = page.ErrCorrupt
+	// ErrBadOp: an op of unknown kind, or carrying fields its kind has none of.
+	ErrBadOp = batch.ErrBadOp
+)
+
+// CorruptionError names a page whose contents cannot be trusted. It matches
+// ErrCorrupt.
+type CorruptionError = page.CorruptionError
+
+// NonSequentialError reports a batch that would leave a gap in the log.
+type NonSequentialError struct {
+	Expected, Got batch.Offset
+}
+
+func (e *NonSequentialError) Error() string {
+	return fmt.Sprintf("projstore: batch at position %d, expected %d", e.Got, e.Expected)
+}
+
+// Is makes errors.Is(err, ErrNonSequentialBatch) hold.
+func (e *NonSequentialError) Is(target error) bool { return target == ErrNonSequentialBatch }

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/btree"
+)
+
+// Iterator walks the rows of one table as of one position, in key order,
+// forward or backward, within [lower, upper). It holds no lock between
+// calls: each step takes the store's read lock, and when a batch was applied
+// in between it re-seeks from the current key (a read at a fixed position
+// sees the same rows whatever comes after; only Prune past the position, or
+// Close, ends it with an error). Key and Value are valid until the next
+// call. An Iterator is not safe for concurrent use; Close it when done.
+type Iterator struct {
+	s            *Store
+	id           batch.TableID
+	pos          batch.Offset
+	lower, upper []byte
+
+	epoch     uint64
+	t         *table
+	cur, hist btree.Cursor
+	forward   bool
+	positions bool // cursors are placed for the current epoch
+
+	valid      bool
+	key, value []byte
+	hk         []byte
+	err        error
+	closed     bool
+}
+
+// NewIterator returns an unpositioned iterator over table t at position pos,
+// bounded to [lower, upper) (nil means unbounded). Call First, Last, SeekGE
+// or SeekLT to position it.
+func (s *Store) NewIterator(t batch.TableID, lower, upper []byte, pos batch.Offset) (*Iterator, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.readable(pos); err != nil {
+		return nil, err
+	}
+	it := &Iterator{s: s, id: t, pos: pos, lower: clone(lower), upper: clone(upper)}
+	return it, nil
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// Valid reports whether the iterator is at a row.
+func (it *Iterator) Valid() bool { return it.valid && it.err == nil }
+
+// Key returns the current row's key.
+func (it *Iterator) Key() []byte { return it.key }
+
+// Value returns the current row's value.
+func (it *Iterator) Value() []byte { return it.value }
+
+// Error returns the error that stopped the iterator, if any.
+func (it *Iterator) Error() error { return it.err }
+
+// Close releases the iterator. Later calls find it invalid.
+func (it *Iterator) Close() error {
+	it.closed, it.valid = true, false
+	it.t = nil
+	return it.err
+}
+
+// First moves to the first row.
+func (it *Iterator) First() bool { return it.seek(it.lower, true, false) }
+
+// Last moves to the last row.
+func (it *Iterator) Last() bool { return it.seek(it.upper, false, false) }
+
+// SeekGE moves to the first row with key >= key.
+func (it *Iterator) SeekGE(key []byte) bool { return it.seek(key, true, false) }
+
+// SeekLT moves to the last row with key < key.
+func (it *Iterator) SeekLT(key []byte) bool { return it.seek(key, false, false) }
+
+// Next moves to the next row.
+func (it *Iterator) Next() bool {
+	if !it.Valid() {
+		return false
+	}
+	return it.step(true)
+}
+
+// Prev moves to the previous row.
+func (it *Iterator) Prev() bool {
+	if !it.Valid() {
+		return false
+	}
+	return it.step(false)
+}
+
+// lock takes the read lock and makes sure the iterator's table and cursors
+// belong to the current epoch. It reports false (with it.err set) if the
+// store cannot serve the read.
+func (it *Iterator) lock() bool {
+	it.s.mu.RLock()
+	if it.closed {
+		it.err = fmt.Errorf("projstore: iterator is closed")
+		return false
+	}
+	if err := it.s.readable(it.pos); err != nil {
+		it.err = err
+		return false
+	}
+	if e := it.s.epoch.Load(); e != it.epoch || it.t == nil {
+		t, err := it.s.tableAt(it.id, it.pos)
+		if err != nil {
+			it.err = err
+			return false
+		}
+		it.t, it.epoch, it.positions = t, e, false
+	}
+	return true
+}
+
+func (it *Iterator) seek(key []byte, forward, exclusive bool) bool {
+	defer it.s.mu.RUnlock()
+	it.valid = false
+	if !it.lock() {
+		return false
+	}
+	it.place(key, forward, exclusive)
+	return it.settle()
+}
+
+func (it *Iterator) step(forward bool) bool {
+	defer it.s.mu.RUnlock()
+	if !it.lock() {
+		it.valid = false
+		return false
+	}
+	if !it.positions || forward != it.forward {
+		// Re-seek strictly past the current key, in the new direction.
+		it.place(it.key, forward, true)
+	} else {
+		it.advance()
+	}
+	return it.settle()
+}
+
+// place positions both cursors at the first row >= key (forward) or the
+// last row < key (backward); exclusive skips key itself going forward.
+// Bounds clamp the seek key.
+func (it *Iterator) place(key []byte, forward, exclusive bool) {
+	it.forward, it.positions = forward, true
+	if it.t == nil {
+		return
+	}
+	it.cur.Reset(&it.t.cur)
+	it.hist.Reset(&it.t.hist)
+	if forward {
+		if it.lower != nil && (key == nil || bytes.Compare(key, it.lower) < 0) {
+			key, exclusive = it.lower, false
+		}
+		if key == nil {
+			it.cur.First()
+			it.hist.First()
+		} else {
+			it.cur.SeekGE(key)
+			if exclusive && it.cur.Valid() && bytes.Equal(it.cur.Key(), key) {
+				it.cur.Next()
+			}
+			fill := byte(0)
+			if exclusive {
+				fill = 0xff // past every version of key
+			}
+			it.hist.SeekGE(it.histSeek(key, fill))
+		}
+	} else {
+		if it.upper != nil && (key == nil || bytes.Compare(key, it.upper) > 0) {
+			key = it.upper
+		}
+		if key == nil {
+			it.cur.Last()
+			it.hist.Last()
+		} else {
+			it.cur.SeekLT(key)
+			it.hist.SeekLT(it.histSeek(key, 0))
+		}
+	}
+	it.skip(&it.cur, false)
+	it.skip(&it.hist, true)
+}
+
+func (it *Iterator) histSeek(key []byte, fill byte) []byte {
+	it.hk = append(it.hk[:0], key...)
+	for range 8 {
+		it.hk = append(it.hk, fill)
+	}
+	return it.hk
+}
+
+// visible reports whether the cursor's entry is visible at it.pos.
+func (it *Iterator) visible(c *btree.Cursor, history bool) bool {
+	if !history {
+		return batch.Offset(c.Stamp()) <= it.pos
+	}
+	k := c.Key()
+	created := ^beU64(k[len(k)-8:])
+	return batch.Offset(created) <= it.pos && it.pos < batch.Offset(c.Stamp())
+}
+
+func (it *Iterator) skip(c *btree.Cursor, history bool) {
+	if history && (it.pos == it.s.applied && it.t.dropped == batch.MaxOffset) {
+		// Nothing in history is visible at the applied position.
+		c.Reset(&btree.Tree{})
+		return
+	}
+	for c.Valid() && !it.visible(c, history) {
+		if it.forward {
+			c.Next()
+		} else {
+			c.Prev()
+		}
+	}
+}
+
+func userKey(c *btree.Cursor, history bool) []byte {
+	k := c.Key()
+	if history {
+		return k[:len(k)-8]
+	}
+	return k
+}
+
+// pick returns the cursor holding the next row in the iterator's direction.
+func (it *Iterator) pick() (*btree.Cursor, bool) {
+	cv, hv := it.cur.Valid(), it.hist.Valid()
+	switch {
+	case cv && hv:
+		c := bytes.Compare(it.cur.Key(), userKey(&it.hist, true))
+		if (c <= 0) == it.forward || c == 0 {
+			return &it.cur, false
+		}
+		return &it.hist, true
+	case cv:
+		return &it.cur, false
+	case hv:
+		return &it.hist, true
+	}
+	return nil, false
+}
+
+func (it *Iterator) advance() {
+	c, history := it.pick()
+	if c == nil {
+		return
+	}
+	if it.forward {
+		c.Next()
+	} else {
+		c.Prev()
+	}
+	it.skip(c, history)
+}
+
+// settle copies out the row the cursors point at, if it is inside the bounds.
+func (it *Iterator) settle() bool {
+	it.valid = false
+	if it.t == nil {
+		return false
+	}
+	if err := firstErr(it.cur.Err(), it.hist.Err()); err != nil {
+		it.err = err
+		return false
+	}
+	c, history := it.pick()
+	if c == nil {
+		return false
+	}
+	k := userKey(c, history)
+	if it.forward && it.upper != nil && bytes.Compare(k, it.upper) >= 0 {
+		return false
+	}
+	if !it.forward && it.lower != nil && bytes.Compare(k, it.lower) < 0 {
+		return false
+	}
+	r, err := c.Ref()
+	if err != nil {
+		it.err = err
+		return false
+	}
+	tree := &it.t.cur
+	if history {
+		tree = &it.t.hist
+	}
+	it.key = append(it.key[:0], k...)
+	if it.value, err = tree.Value(it.value[:0], r); err != nil {
+		it.err = err
+		return false
+	}
+	it.valid = true
+	return true
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// Scan returns up to limit rows of table t in [start, end) at the applied
+// position (nil end: no bound; limit <= 0: no limit).
+func (s *Store) Scan(t batch.TableID, start, end []byte, limit int) ([]KV, error) {
+	s.mu.RLock()
+	pos := s.applied
+	s.mu.RUnlock()
+	return s.ScanAt(t, start, end, limit, pos)
+}
+
+// ScanAt returns up to limit rows of table t in [start, end) as of pos.
+func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
+	if end != nil && bytes.Compare(start, end) >= 0 {
+		s.mu.RLock()
+		err := s.readable(pos)
+		s.mu.RUnlock()
+		return nil, err
+	}
+	it, err := s.NewIterator(t, start, end, pos)
+	if err != nil {
+		return nil, err
+	}
+	var out []KV
+	for ok := it.First(); ok; ok = it.Next() {
+		out = append(out, KV{Key: clone(it.Key()), Value: clone(it.Value())})
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, it.Close()
+}

@@ -1,0 +1,633 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/internal/pager"
+	"github.com/projstore/projstore/internal/vfs"
+	"github.com/projstore/projstore/page"
+)
+
+// DefaultCacheBytes is the page cache size when Options.CacheBytes is 0.
+const DefaultCacheBytes = 64 << 20
+
+// Options configure Open. The zero value (or nil) is the default.
+type Options struct {
+	CacheBytes     int64 // 0 means the default (64 MiB)
+	SyncEveryBatch bool  // Apply returns only once the batch is durable
+	ReadOnly       bool
+}
+
+// KV is one row of a scan.
+type KV struct{ Key, Value []byte }
+
+// Store is an open projstore file. It is safe for concurrent use.
+type Store struct {
+	wmu sync.Mutex   // the writer: Apply, Sync, Prune, Close
+	mu  sync.RWMutex // readers, against the batch being applied
+
+	opts    Options
+	pg      *pager.Pager
+	catalog btree.Tree
+
+	applied batch.Offset
+	digest  uint64
+	horizon batch.Offset
+	epoch   atomic.Uint64 // bumped whenever pages change; iterators re-seek
+	closed  atomic.Bool
+	failed  error // an I/O error interrupted a change: refuse everything
+
+	tables sync.Map // batch.TableID -> *table, live incarnations seen so far
+
+	// Writer scratch, reused across batches.
+	order []int
+	enc   []byte
+	old   btree.Ref
+	hkey  []byte
+	hash  *xxhash.Digest
+}
+
+// table is one incarnation of a table.
+type table struct {
+	id        batch.TableID
+	dropped   batch.Offset // MaxOffset while live
+	start     batch.Offset // the position that created this incarnation
+	cur, hist btree.Tree
+	rows      uint64 // live rows
+	versions  uint64 // closed versions in history
+	dirty     bool
+}
+
+// Open opens the store at path, creating the file if it is missing (unless
+// opts.ReadOnly). nil opts means the defaults.
+func Open(path string, opts *Options) (*Store, error) {
+	return OpenFS(vfs.OS, path, opts)
+}
+
+// OpenMemory opens a store held in memory only: the same code path over an
+// in-memory file, for tests and staging. Its data is gone once it is closed.
+func OpenMemory(opts *Options) (*Store, error) {
+	return OpenFS(vfs.NewMem(), "memory", opts)
+}
+
+// OpenFS opens the store at path in fsys (see Open).
+func OpenFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
+	return open(fsys, path, opts, false)
+}
+
+// Recover opens the store at path from the older of its two superblocks,
+// for when the newer state is damaged (Check fails). The older state is
+// checked and then committed as the newest, replacing the damaged one; the
+// positions after it must be replayed from the log.
+func Recover(path string, opts *Options) (*Store, error) {
+	return RecoverFS(vfs.OS, path, opts)
+}
+
+// RecoverFS is Recover over fsys.
+func RecoverFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
+	s, err := open(fsys, path, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Check(); err != nil {
+		s.pg.Close()
+		return nil, fmt.Errorf("projstore: the older state is damaged too: %w", err)
+	}
+	if !s.opts.ReadOnly {
+		s.wmu.Lock()
+		s.pg.ForceCommit()
+		err = s.commit()
+		s.wmu.Unlock()
+		if err != nil {
+			s.pg.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func open(fsys vfs.FS, path string, opts *Options, older bool) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = DefaultCacheBytes
+	}
+	f, err := fsys.Open(path, !o.ReadOnly, o.ReadOnly)
+	if err != nil {
+		return nil, fmt.Errorf("projstore: open %s: %w", path, err)
+	}
+	pg, err := pager.Open(f, pager.Options{CacheBytes: o.CacheBytes, ReadOnly: o.ReadOnly, Older: older})
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("projstore: open %s: %w", path, err)
+	}
+	m := pg.Meta()
+	s := &Store{
+		opts:    o,
+		pg:      pg,
+		catalog: btree.Tree{P: pg, Root: m.Catalog},
+		applied: batch.Offset(m.Applied),
+		digest:  m.Digest,
+		horizon: batch.Offset(m.Horizon),
+		hash:    xxhash.New(),
+	}
+	return s, nil
+}
+
+// usable returns why the store cannot serve a call, if it cannot.
+func (s *Store) usable() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.failed
+}
+
+// fail records err as the reason every later call fails.
+func (s *Store) fail(err error) error {
+	if s.failed == nil {
+		s.failed = fmt.Errorf("projstore: store must be reopened after an interrupted change: %w", err)
+	}
+	return err
+}
+
+// AppliedPosition returns the position of the last applied batch.
+func (s *Store) AppliedPosition() batch.Offset {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.applied
+}
+
+// AppliedDigest returns the xxhash64 chain over the wire bytes of every
+// applied batch: digest(n) = xxhash64(le64(digest(n-1)) ‖ batch n). Two
+// replicas that applied the same log have the same digest.
+func (s *Store) AppliedDigest() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.digest
+}
+
+// Horizon returns the retention horizon: reads below it return ErrPruned.
+func (s *Store) Horizon() batch.Offset {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.horizon
+}
+
+func validate(b *batch.WriteBatch) error {
+	for i := range b.Ops {
+		op := &b.Ops[i]
+		switch op.Kind {
+		case batch.OpPut, batch.OpDelete:
+			if len(op.Key) == 0 {
+				return fmt.Errorf("%w: op %d", ErrEmptyKey, i)
+			}
+			if len(op.Key) > MaxKeySize {
+				return fmt.Errorf("%w: op %d has a key of %d bytes, the limit is %d", ErrKeyTooLarge, i, len(op.Key), MaxKeySize)
+			}
+			if op.Kind == batch.OpPut && len(op.Value) > MaxValueSize {
+				return fmt.Errorf("%w: op %d has a value of %d bytes, the limit is %d", ErrValueTooLarge, i, len(op.Value), MaxValueSize)
+			}
+			if op.Kind == batch.OpDelete && len(op.Value) != 0 {
+				return fmt.Errorf("%w: op %d is a delete with a value", ErrBadOp, i)
+			}
+		case batch.OpDropTable:
+			if len(op.Key) != 0 || len(op.Value) != 0 {
+				return fmt.Errorf("%w: op %d drops a table but carries a key or value", ErrBadOp, i)
+			}
+		default:
+			return fmt.Errorf("%w: op %d has kind %d", ErrBadOp, i, op.Kind)
+		}
+	}
+	return nil
+}
+
+// Apply applies b if it is the next batch in log order. A batch at or below
+// the applied position is a replay: nothing changes and Apply returns nil. A
+// gap returns a *NonSequentialError. The batch is validated whole before
+// anything changes; within it a later op on the same key wins, and a drop
+// empties the table for the ops before it.
+func (s *Store) Apply(b *batch.WriteBatch) error {
+	if b == nil {
+		return fmt.Errorf("%w: nil batch", ErrBadOp)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	if b.Position <= s.applied {
+		return nil
+	}
+	if b.Position != s.applied+1 {
+		return &NonSequentialError{Expected: s.applied + 1, Got: b.Position}
+	}
+	if err := validate(b); err != nil {
+		return err
+	}
+	enc, err := b.AppendBinary(s.enc[:0])
+	if err != nil {
+		return err
+	}
+	s.enc = enc
+	var prev [8]byte
+	binary.LittleEndian.PutUint64(prev[:], s.digest)
+	s.hash.Reset()
+	s.hash.Write(prev[:])
+	s.hash.Write(enc)
+	digest := s.hash.Sum64()
+
+	s.sortOps(b)
+	s.mu.Lock()
+	err = s.apply(b)
+	if err == nil {
+		s.applied = b.Position
+		s.digest = digest
+		s.setMeta()
+	}
+	s.epoch.Add(1)
+	s.mu.Unlock()
+	if err != nil {
+		return s.fail(err)
+	}
+	if s.pg.NeedSpill() {
+		if err := s.pg.Spill(); err != nil {
+			return s.fail(err)
+		}
+	}
+	if s.opts.SyncEveryBatch {
+		return s.commit()
+	}
+	return nil
+}
+
+func (s *Store) setMeta() {
+	s.pg.SetMeta(pager.Meta{Applied: uint64(s.applied), Digest: s.digest, Catalog: s.catalog.Root, Horizon: uint64(s.horizon)})
+}
+
+// sortOps orders the batch's op indices by table, then key, then position
+// in the batch, so each table and each key is one run and the last op of a
+// run is the one that counts; keys in order also walk the tree leaf by leaf.
+func (s *Store) sortOps(b *batch.WriteBatch) {
+	s.order = s.order[:0]
+	for i := range b.Ops {
+		s.order = append(s.order, i)
+	}
+	if len(b.Ops) < 2 {
+		return
+	}
+	ops := b.Ops
+	slices.SortStableFunc(s.order, func(x, y int) int {
+		a, c := &ops[x], &ops[y]
+		if a.Table != c.Table {
+			if a.Table < c.Table {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(a.Key, c.Key)
+	})
+}
+
+func (s *Store) apply(b *batch.WriteBatch) error {
+	pos := b.Position
+	ops := b.Ops
+	for i := 0; i < len(s.order); {
+		tid := ops[s.order[i]].Table
+		end := i
+		lastDrop := -1
+		for end < len(s.order) && ops[s.order[end]].Table == tid {
+			if j := s.order[end]; ops[j].Kind == batch.OpDropTable && j > lastDrop {
+				lastDrop = j
+			}
+			end++
+		}
+		t, err := s.liveTable(tid)
+		if err != nil {
+			return err
+		}
+		if lastDrop >= 0 && t != nil {
+			if err := s.drop(t, pos); err != nil {
+				return err
+			}
+			t = nil
+		}
+		for k := i; k < end; {
+			// The run of ops on one key: the last one wins.
+			op := &ops[s.order[k]]
+			last := s.order[k]
+			k++
+			for k < end && bytes.Equal(ops[s.order[k]].Key, op.Key) {
+				last = s.order[k]
+				k++
+			}
+			op = &ops[last]
+			if op.Kind == batch.OpDropTable || last < lastDrop {
+				continue
+			}
+			if t == nil {
+				if op.Kind == batch.OpDelete {
+					continue
+				}
+				t = s.newTable(tid, pos)
+			}
+			if err := s.applyOp(t, op, pos); err != nil {
+				return err
+			}
+			if s.pg.NeedSpill() {
+				if err := s.pg.Spill(); err != nil {
+					return err
+				}
+			}
+		}
+		if t != nil && t.dirty {
+			if err := s.saveTable(t); err != nil {
+				return err
+			}
+		}
+		i = end
+	}
+	return nil
+}
+
+func (s *Store) newTable(id batch.TableID, pos batch.Offset) *table {
+	t := &table{id: id, dropped: batch.MaxOffset, start: pos, dirty: true}
+	t.cur = btree.Tree{P: s.pg}
+	t.hist = btree.Tree{P: s.pg, Versioned: true}
+	s.tables.Store(id, t)
+	return t
+}
+
+func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
+	var (
+		created uint64
+		existed bool
+		err     error
+	)
+	if op.Kind == batch.OpPut {
+		created, existed, err = t.cur.Swap(op.Key, uint64(pos), op.Value, &s.old)
+		if err == nil && !existed {
+			t.rows++
+		}
+	} else {
+		created, existed, err = t.cur.Delete(op.Key, &s.old)
+		if err == nil && existed {
+			t.rows--
+		}
+	}
+	if err != nil || !existed {
+		t.dirty = t.dirty || existed || op.Kind == batch.OpPut
+		return err
+	}
+	t.dirty = true
+	s.hkey = histKey(s.hkey[:0], op.Key, batch.Offset(created))
+	if _, _, err := t.hist.PutRef(s.hkey, uint64(pos), s.old, nil); err != nil {
+		return err
+	}
+	t.versions++
+	return nil
+}
+
+// histKey appends key ‖ ^created: versions of one key sort newest first.
+func histKey(dst, key []byte, created batch.Offset) []byte {
+	dst = append(dst, key...)
+	return binary.BigEndian.AppendUint64(dst, ^uint64(created))
+}
+
+// drop closes the live incarnation of t at pos: it is re-keyed under its
+// drop position, where reads before pos still find it.
+func (s *Store) drop(t *table, pos batch.Offset) error {
+	if _, _, err := s.catalog.Delete(catalogKey(t.id, batch.MaxOffset), nil); err != nil {
+		return err
+	}
+	s.tables.Delete(t.id)
+	t.dropped = pos
+	return s.saveTable(t)
+}
+
+func catalogKey(id batch.TableID, dropped batch.Offset) []byte {
+	var k [16]byte
+	binary.BigEndian.PutUint64(k[:], uint64(id))
+	binary.BigEndian.PutUint64(k[8:], uint64(dropped))
+	return k[:]
+}
+
+const descriptorSize = 40
+
+func (s *Store) saveTable(t *table) error {
+	var v [descriptorSize]byte
+	binary.LittleEndian.PutUint64(v[0:], uint64(t.start))
+	binary.LittleEndian.PutUint64(v[8:], t.cur.Root)
+	binary.LittleEndian.PutUint64(v[16:], t.hist.Root)
+	binary.LittleEndian.PutUint64(v[24:], t.rows)
+	binary.LittleEndian.PutUint64(v[32:], t.versions)
+	t.dirty = false
+	return s.catalog.Put(catalogKey(t.id, t.dropped), 0, v[:])
+}
+
+func (s *Store) decodeTable(key, v []byte) (*table, error) {
+	if len(key) != 16 || len(v) != descriptorSize {
+		return nil, page.Corruptf(s.catalog.Root, "catalog entry of %d+%d bytes", len(key), len(v))
+	}
+	t := &table{
+		id:       batch.TableID(binary.BigEndian.Uint64(key)),
+		dropped:  batch.Offset(binary.BigEndian.Uint64(key[8:])),
+		start:    batch.Offset(binary.LittleEndian.Uint64(v)),
+		rows:     binary.LittleEndian.Uint64(v[24:]),
+		versions: binary.LittleEndian.Uint64(v[32:]),
+	}
+	t.cur = btree.Tree{P: s.pg, Root: binary.LittleEndian.Uint64(v[8:])}
+	t.hist = btree.Tree{P: s.pg, Root: binary.LittleEndian.Uint64(v[16:]), Versioned: true}
+	return t, nil
+}
+
+// liveTable returns the live incarnation of id, or nil. Callers hold mu
+// (either way) or wmu.
+func (s *Store) liveTable(id batch.TableID) (*table, error) {
+	if v, ok := s.tables.Load(id); ok {
+		return v.(*table), nil
+	}
+	_, r, found, err := s.catalog.Get(catalogKey(id, batch.MaxOffset))
+	if err != nil || !found {
+		return nil, err
+	}
+	t, err := s.decodeTable(catalogKey(id, batch.MaxOffset), r.Inline)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := s.tables.LoadOrStore(id, t)
+	return v.(*table), nil
+}
+
+// tableAt returns the incarnation of id whose rows are visible at pos, or
+// nil: the first incarnation dropped after pos.
+func (s *Store) tableAt(id batch.TableID, pos batch.Offset) (*table, error) {
+	t, err := s.liveTable(id)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil && pos >= t.start {
+		return t, nil
+	}
+	c := s.catalog.Cursor()
+	if !c.SeekGE(catalogKey(id, pos+1)) {
+		return nil, c.Err()
+	}
+	k := c.Key()
+	if binary.BigEndian.Uint64(k) != uint64(id) {
+		return nil, nil
+	}
+	r, err := c.Ref()
+	if err != nil {
+		return nil, err
+	}
+	if batch.Offset(binary.BigEndian.Uint64(k[8:])) == batch.MaxOffset && t != nil {
+		return t, nil
+	}
+	return s.decodeTable(k, r.Inline)
+}
+
+// readable checks a read position against the applied one and the horizon.
+// Callers hold mu.RLock.
+func (s *Store) readable(pos batch.Offset) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if pos > s.applied {
+		return fmt.Errorf("%w: %d > %d", ErrPositionAhead, pos, s.applied)
+	}
+	if pos < s.horizon {
+		return fmt.Errorf("%w: %d < %d", ErrPruned, pos, s.horizon)
+	}
+	return nil
+}
+
+// Get returns the current value of key in table t, or ErrNotFound.
+func (s *Store) Get(t batch.TableID, key []byte) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	return s.getAt(t, key, s.applied)
+}
+
+// GetAt returns the value key had in table t at position pos.
+func (s *Store) GetAt(t batch.TableID, key []byte, pos batch.Offset) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.readable(pos); err != nil {
+		return nil, err
+	}
+	return s.getAt(t, key, pos)
+}
+
+func checkKey(key []byte) error {
+	if len(key) == 0 {
+		return ErrEmptyKey
+	}
+	if len(key) > MaxKeySize {
+		return fmt.Errorf("%w: %d bytes", ErrKeyTooLarge, len(key))
+	}
+	return nil
+}
+
+func (s *Store) getAt(id batch.TableID, key []byte, pos batch.Offset) ([]byte, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	t, err := s.tableAt(id, pos)
+	if err != nil || t == nil {
+		return nil, notFound(err)
+	}
+	created, r, found, err := t.cur.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	if found && batch.Offset(created) <= pos {
+		return t.cur.Value(make([]byte, 0, r.Len), r)
+	}
+	if pos == s.applied && t.dropped == batch.MaxOffset {
+		return nil, ErrNotFound // no closed version is visible at the applied position
+	}
+	c := t.hist.Cursor()
+	hk := histKey(make([]byte, 0, len(key)+8), key, pos)
+	if !c.SeekGE(hk) {
+		return nil, notFound(c.Err())
+	}
+	k := c.Key()
+	if len(k) != len(hk) || !bytes.Equal(k[:len(key)], key) || batch.Offset(c.Stamp()) <= pos {
+		return nil, ErrNotFound
+	}
+	r, err = c.Ref()
+	if err != nil {
+		return nil, err
+	}
+	return t.hist.Value(make([]byte, 0, r.Len), r)
+}
+
+func notFound(err error) error {
+	if err != nil {
+		return err
+	}
+	return ErrNotFound
+}
+
+// Sync makes every applied batch durable.
+func (s *Store) Sync() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if s.opts.ReadOnly {
+		return nil
+	}
+	return s.commit()
+}
+
+// commit runs under wmu.
+func (s *Store) commit() error {
+	if err := s.pg.Commit(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// Close syncs (unless read-only) and closes the file. Later calls return
+// ErrClosed.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	var err error
+	if s.failed != nil {
+		err = s.failed
+	} else if !s.opts.ReadOnly {
+		err = s.pg.Commit()
+	}
+	s.mu.Lock()
+	s.closed.Store(true)
+	s.mu.Unlock()
+	if cerr := s.pg.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
