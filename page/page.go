@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"sync/atomic"
 
 	"github.com/projstore/projstore/crc"
 )
@@ -97,7 +99,23 @@ func Corruptf(id uint64, format string, args ...any) error {
 // passed Verify (or was built by New); they never read outside the buffer.
 type Page struct {
 	buf [Size]byte
+	idx atomic.Pointer[Index]
 }
+
+// Index is an in-memory search aid for a slotted page, built by the page's
+// user when the page is first searched and dropped by every change to the
+// page's cells. It never reaches the file. Readers may build it
+// concurrently: equal indexes replace each other harmlessly.
+type Index struct {
+	Prefix int      // length of the key prefix every cell shares
+	Heads  []uint64 // per cell: 8 key bytes after the prefix, big-endian, zero padded
+}
+
+// Index returns the page's search index, or nil if none is built.
+func (p *Page) Index() *Index { return p.idx.Load() }
+
+// SetIndex attaches a search index matching the page's current cells.
+func (p *Page) SetIndex(ix *Index) { p.idx.Store(ix) }
 
 // New returns an empty page of type t with the given id.
 func New(id uint64, t Type) *Page {
@@ -108,6 +126,7 @@ func New(id uint64, t Type) *Page {
 
 // Reset empties p and makes it a page of type t with the given id.
 func (p *Page) Reset(id uint64, t Type) {
+	p.idx.Store(nil)
 	clear(p.buf[:HeaderSize])
 	p.buf[offType] = byte(t)
 	p.buf[offVersion] = Version
@@ -120,7 +139,10 @@ func (p *Page) Reset(id uint64, t Type) {
 func (p *Page) Bytes() []byte { return p.buf[:] }
 
 // CopyFrom makes p a copy of q.
-func (p *Page) CopyFrom(q *Page) { p.buf = q.buf }
+func (p *Page) CopyFrom(q *Page) {
+	p.buf = q.buf
+	p.idx.Store(q.idx.Load())
+}
 
 func (p *Page) u16(off int) int          { return int(binary.LittleEndian.Uint16(p.buf[off:])) }
 func (p *Page) putU16(off int, v int)    { binary.LittleEndian.PutUint16(p.buf[off:], uint16(v)) }
@@ -202,23 +224,24 @@ func (p *Page) verifySlots() error {
 	if lower != HeaderSize+n*SlotSize || lower > upper || upper > Size {
 		return Corruptf(p.ID(), "bad free-space bounds: count %d lower %d upper %d", n, lower, upper)
 	}
-	// Mark every byte of the cell area a cell claims; a byte claimed twice is
-	// an overlap. The bitmap fits on the stack.
-	var used [Size / 64]uint64
+	// Sort the cells by offset (packed as offset<<16 | length, on the
+	// stack) and check that each ends before the next begins.
+	var spans [(Size - HeaderSize) / SlotSize]uint32
 	total := 0
 	for i := 0; i < n; i++ {
 		off, l := p.slot(i)
 		if l == 0 || off < upper || off+l > Size {
 			return Corruptf(p.ID(), "slot %d points outside the cell area (offset %d length %d)", i, off, l)
 		}
-		for j := off; j < off+l; j++ {
-			w, bit := j/64, uint64(1)<<(j%64)
-			if used[w]&bit != 0 {
-				return Corruptf(p.ID(), "slot %d overlaps another cell", i)
-			}
-			used[w] |= bit
-		}
+		spans[i] = uint32(off)<<16 | uint32(l)
 		total += l
+	}
+	slices.Sort(spans[:n])
+	for i := 1; i < n; i++ {
+		prevEnd := int(spans[i-1]>>16) + int(spans[i-1]&0xffff)
+		if prevEnd > int(spans[i]>>16) {
+			return Corruptf(p.ID(), "cells overlap at offset %d", spans[i]>>16)
+		}
 	}
 	if total+frag != Size-upper {
 		return Corruptf(p.ID(), "cell area accounting: %d bytes in cells + %d fragmented != %d", total, frag, Size-upper)
@@ -272,6 +295,7 @@ func (p *Page) Alloc(i, n int) ([]byte, error) {
 	if !p.Fits(n) {
 		return nil, ErrFull
 	}
+	p.idx.Store(nil)
 	lower, upper := p.u16(offLower), p.u16(offUpper)
 	if upper-lower < n+SlotSize {
 		p.Compact()
@@ -303,6 +327,7 @@ func (p *Page) Delete(i int) {
 	if i < 0 || i >= count {
 		return
 	}
+	p.idx.Store(nil)
 	off, l := p.slot(i)
 	upper := p.u16(offUpper)
 	if off == upper {
@@ -327,6 +352,7 @@ func (p *Page) Replace(i int, cell []byte) error {
 	if i < 0 || i >= p.Count() || len(cell) == 0 {
 		return fmt.Errorf("page: replace slot %d with %d bytes in a page of %d cells", i, len(cell), p.Count())
 	}
+	p.idx.Store(nil)
 	off, l := p.slot(i)
 	if len(cell) <= l && len(cell) > 0 {
 		copy(p.buf[off:], cell)
@@ -398,6 +424,7 @@ func (p *Page) AppendFreeID(id uint64) bool {
 // Clear removes every cell of a slotted page, keeping its header identity
 // (type, id, generation, flags, aux).
 func (p *Page) Clear() {
+	p.idx.Store(nil)
 	p.putU16(offCount, 0)
 	p.putU16(offLower, HeaderSize)
 	p.putU16(offUpper, Size)
