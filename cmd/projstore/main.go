@@ -1,0 +1,21 @@
+// Command projstore builds, inspects and repairs projstore stores: apply a
+// log of write batches, read the state now or at any earlier position, and
+// check, dump or recover the file. Run 'projstore help' for the commands;
+// the implementation lives in internal/cli.
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/projstore/projstore/internal/cli"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: tests call it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Run(args, stdin, stdout, stderr)
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "projstore ") {
+		t.Fatalf("version: exit %d, %q, %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(nil, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "Commands:") {
+		t.Fatalf("no arguments: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// goTool finds the go command that runs the tests.
+func goTool(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("no go command to build with: %v", err)
+	}
+	return p
+}
+
+// TestBinary builds the command and runs it as a user would: demo twice in
+// a fresh directory (its default file lands there), then a read and a
+// failure, checking output and exit statuses.
+func TestBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "projstore")
+	build := exec.Command(goTool(t), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	work := t.TempDir()
+	cmd := func(args ...string) (string, string, int) {
+		t.Helper()
+		c := exec.Command(bin, args...)
+		c.Dir = work
+		var out, errb bytes.Buffer
+		c.Stdout, c.Stderr = &out, &errb
+		err := c.Run()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			return out.String(), errb.String(), exit.ExitCode()
+		case err != nil:
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), 0
+	}
+
+	out, errs, code := cmd("demo")
+	if code != 0 || errs != "" || !strings.Contains(out, "applied positions 1..3000 in ") {
+		t.Fatalf("first demo: exit %d, stderr %q\n%s", code, errs, out)
+	}
+	if _, err := os.Stat(filepath.Join(work, "projstore-demo.db")); err != nil {
+		t.Fatalf("demo without an argument did not create projstore-demo.db: %v", err)
+	}
+	again, errs, code := cmd("demo")
+	if code != 0 || errs != "" || !strings.Contains(again, "positions 1..3000 already applied: replaying them changed nothing") {
+		t.Fatalf("second demo: exit %d, stderr %q\n%s", code, errs, again)
+	}
+
+	// The balance the tour shows at position 1 is what get reads there.
+	var shown string
+	for _, l := range strings.Split(again, "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "1" && f[1] == "2025-01-01" {
+			shown = strings.ReplaceAll(f[2], ",", "")
+		}
+	}
+	out, errs, code = cmd("get", "projstore-demo.db", "1", "acct-0007", "--at", "1")
+	if code != 0 || errs != "" || shown == "" || out != shown+"\n" {
+		t.Fatalf("get --at 1: exit %d, stderr %q, %q; the tour showed %q", code, errs, out, shown)
+	}
+	_, errs, code = cmd("get", "projstore-demo.db", "1", "acct-9999")
+	if code != 1 || errs != "projstore: get: key \"acct-9999\" not found in table 1 at position 3000\n" {
+		t.Fatalf("get of a missing key: exit %d, stderr %q", code, errs)
+	}
+	_, errs, code = cmd("scan", "projstore-demo.db", "1", "--bogus")
+	if code != 2 || !strings.HasPrefix(errs, "projstore: scan: flag provided but not defined: -bogus") {
+		t.Fatalf("bad flag: exit %d, stderr %q", code, errs)
+	}
+}

@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/internal/inspect"
+	"github.com/projstore/projstore/store"
+)
+
+// ParseKey decodes a key or value given on the command line: "hex:" and
+// "base64:" prefixes give any bytes, anything else is taken as UTF-8.
+func ParseKey(s string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(s, "hex:"); ok {
+		b, err := hex.DecodeString(rest)
+		if err != nil {
+			return nil, fmt.Errorf("bad hex in %q: %w", s, err)
+		}
+		return b, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "base64:"); ok {
+		enc := base64.StdEncoding
+		if len(rest)%4 != 0 {
+			enc = base64.RawStdEncoding
+		}
+		b, err := enc.DecodeString(rest)
+		if err != nil {
+			return nil, fmt.Errorf("bad base64 in %q: %w", s, err)
+		}
+		return b, nil
+	}
+	return []byte(s), nil
+}
+
+func parseKeyArg(what, s string) ([]byte, error) {
+	b, err := ParseKey(s)
+	if err != nil {
+		return nil, usagef("%s: %v", what, err)
+	}
+	return b, nil
+}
+
+func parseTable(s string) (batch.TableID, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, usagef("TABLE must be a table number, not %q", s)
+	}
+	return batch.TableID(n), nil
+}
+
+func parsePosition(what, s string) (batch.Offset, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, usagef("%s must be a log position (a number), not %q", what, s)
+	}
+	return batch.Offset(n), nil
+}
+
+// positionFlag is a log position flag that knows whether it was set.
+type positionFlag struct {
+	pos batch.Offset
+	set bool
+}
+
+func (p *positionFlag) String() string {
+	if !p.set {
+		return ""
+	}
+	return strconv.FormatUint(uint64(p.pos), 10)
+}
+
+func (p *positionFlag) Set(s string) error {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return errors.New("not a log position")
+	}
+	p.pos, p.set = batch.Offset(n), true
+	return nil
+}
+
+// openRead opens an existing store read-only.
+func openRead(path string) (*store.Store, error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
+	}
+	return store.Open(path, &store.Options{ReadOnly: true})
+}
+
+// mustExist fails for a missing path, which store.Open would create.
+func mustExist(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: no such file", path)
+	}
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	return nil
+}
+
+// closeStore closes s, keeping the first error.
+func closeStore(s *store.Store, err *error) {
+	if cerr := s.Close(); *err == nil && cerr != nil {
+		*err = cerr
+	}
+}
+
+// show renders bytes for a column: escaped, and cut at max display
+// characters (max <= 0: never cut) with the full length noted.
+func show(b []byte, max int) string {
+	s := inspect.Escape(b)
+	if max <= 0 || len([]rune(s)) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + fmt.Sprintf("… (%d bytes)", len(b))
+}
+
+// commas formats n with thousands separators.
+func commas(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	lead := len(s) % 3
+	if lead > 0 {
+		b.WriteString(s[:lead])
+	}
+	for i := lead; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// size formats a byte count with a binary unit.
+func size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n), -1
+	for f >= unit && i < 3 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
+}
+
+// grid prints aligned columns: the first row is the header; columns whose
+// index is in right are right-aligned (numbers).
+type grid struct {
+	rows  [][]string
+	right map[int]bool
+}
+
+func newGrid(right []int, header ...string) *grid {
+	g := &grid{right: map[int]bool{}}
+	for _, i := range right {
+		g.right[i] = true
+	}
+	if header != nil {
+		g.rows = append(g.rows, header)
+	}
+	return g
+}
+
+func (g *grid) add(cells ...string) { g.rows = append(g.rows, cells) }
+
+func (g *grid) String() string {
+	var widths []int
+	for _, r := range g.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	for _, r := range g.rows {
+		var line strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			if g.right[i] {
+				line.WriteString(pad + c)
+			} else {
+				line.WriteString(c + pad)
+			}
+		}
+		b.WriteString("  " + strings.TrimRight(line.String(), " ") + "\n")
+	}
+	return b.String()
+}

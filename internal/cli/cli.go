@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// UsageError reports a command line that does not parse: Run exits with
+// ExitUsage for it, and ExitFailure for any other error.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// env is what a command runs with.
+type env struct {
+	cmd    *command
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name     string
+	args     string // the synopsis after the name, flags last
+	summary  string // one line for the command list
+	help     string // paragraphs after the synopsis
+	examples []string
+	// setup defines the command's flags on fs and returns the function
+	// that runs it with the positional arguments, once fs is parsed.
+	setup func(fs *flag.FlagSet) runFunc
+}
+
+type runFunc func(e *env, args []string) error
+
+// noFlags is the setup of a command without flags.
+func noFlags(run runFunc) func(*flag.FlagSet) runFunc {
+	return func(*flag.FlagSet) runFunc { return run }
+}
+
+var commands []*command
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Run runs the command line args (without the program name) and returns
+// the exit status.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		writeOverview(stderr)
+		return ExitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		writeOverview(stdout)
+		return ExitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "projstore: unknown command %q (run 'projstore help' for the list)\n", name)
+		return ExitUsage
+	}
+	e := &env{cmd: c, stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	run := c.setup(fs)
+	pos, err := parseFlags(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		writeUsage(stdout, c, fs)
+		return ExitOK
+	}
+	if err == nil {
+		err = run(e, pos)
+	}
+	if err == nil {
+		return ExitOK
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) || isFlagError(err) {
+		fmt.Fprintf(stderr, "projstore: %s: %s (see 'projstore %s -h')\n", c.name, message(err), c.name)
+		return ExitUsage
+	}
+	fmt.Fprintf(stderr, "projstore: %s: %s\n", c.name, message(err))
+	return ExitFailure
+}
+
+// flagError marks the errors of package flag, which are usage errors.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func isFlagError(err error) bool {
+	var fe *flagError
+	return errors.As(err, &fe)
+}
+
+// message is err on one line, without the "projstore: " prefixes the
+// store's errors carry: the line already starts with it.
+func message(err error) string {
+	s := strings.ReplaceAll(err.Error(), "projstore: ", "")
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+// parseFlags parses flags wherever they appear among the positional
+// arguments, which package flag alone stops at. "--" ends the flags.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &flagError{err}
+		}
+		rest := fs.Args()
+		used := len(args) - len(rest)
+		if used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// wantArgs checks the number of positional arguments.
+func wantArgs(args []string, min, max int) error {
+	switch {
+	case len(args) < min:
+		return usagef("missing arguments: want %d, got %d", min, len(args))
+	case max >= 0 && len(args) > max:
+		return usagef("too many arguments: %q", strings.Join(args[max:], " "))
+	}
+	return nil
+}
+
+func writeOverview(w io.Writer) {
+	fmt.Fprint(w, `projstore is an embedded projection store with MVCC: apply a log of write
+batches in order, then read the state now or as of any earlier position.
+
+Usage:
+  projstore <command> [arguments] [flags]
+
+Commands:
+`)
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Run 'projstore <command> -h' for a command's flags and examples.
+Start with 'projstore demo'.
+`)
+}
+
+func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: projstore %s", c.name)
+	if c.args != "" {
+		fmt.Fprintf(w, " %s", c.args)
+	}
+	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.help))
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprint(w, "\nFlags:\n")
+		tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+		fs.VisitAll(func(f *flag.Flag) {
+			name, usage := flag.UnquoteUsage(f)
+			arg := "--" + f.Name
+			if name != "" {
+				arg += " " + name
+			}
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", arg, usage)
+		})
+		tw.Flush()
+	}
+	if len(c.examples) > 0 {
+		fmt.Fprint(w, "\nExamples:\n")
+		for _, ex := range c.examples {
+			fmt.Fprintf(w, "  %s\n", ex)
+		}
+	}
+}
+
+// helpCmd is defined here, with the list it prints; the list is built in
+// init because help's own run refers to it.
+var helpCmd = &command{
+	name:    "help",
+	args:    "[COMMAND]",
+	summary: "show the list of commands, or one command's usage",
+	help:    "Without an argument, list the commands; with one, show its usage, flags and examples.",
+	examples: []string{
+		"projstore help",
+		"projstore help scan",
+	},
+	setup: noFlags(func(e *env, args []string) error {
+		if err := wantArgs(args, 0, 1); err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			writeOverview(e.stdout)
+			return nil
+		}
+		c := lookup(args[0])
+		if c == nil {
+			return usagef("unknown command %q", args[0])
+		}
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		c.setup(fs)
+		writeUsage(e.stdout, c, fs)
+		return nil
+	}),
+}
+
+func init() {
+	commands = []*command{
+		demoCmd, applyCmd, getCmd, scanCmd, historyCmd,
+		checkCmd, statsCmd, pagesCmd, pageCmd, pruneCmd, recoverCmd,
+		versionCmd, helpCmd,
+	}
+}
