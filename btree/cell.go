@@ -78,39 +78,114 @@ func (t *Tree) Compare(a, b []byte) int {
 	return bytes.Compare(a[na:], b[nb:])
 }
 
-// search returns the first slot whose key is >= key, and whether it is equal.
-func (t *Tree) search(pg *page.Page, key []byte, leaf bool) (int, bool) {
+// search returns the first slot whose key is >= key, and whether it is
+// equal. With the page's index (built here when build is set: readers
+// build, the writer only uses one that is there) it searches the key heads
+// first and compares whole keys only where heads tie.
+func (t *Tree) search(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
+	ix := pg.Index()
+	if ix == nil {
+		if !build || pg.Count() < minIndexed {
+			return t.searchPlain(pg, key, leaf)
+		}
+		ix = t.buildIndex(pg, leaf)
+		pg.SetIndex(ix)
+	}
+	return t.searchIndex(pg, ix, key, leaf)
+}
+
+// minIndexed: below this many cells a plain search is as fast.
+const minIndexed = 8
+
+// searchPlain is the reference search: binary search with bytes.Compare.
+func (t *Tree) searchPlain(pg *page.Page, key []byte, leaf bool) (int, bool) {
 	lo, hi := 0, pg.Count()
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		var k []byte
-		if leaf {
-			k = leafKey(pg.Cell(m))
-		} else {
-			k = branchKey(pg.Cell(m))
-		}
-		if t.Compare(k, key) < 0 {
+		if t.Compare(cellKey(pg.Cell(m), leaf), key) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
 	if lo < pg.Count() {
-		var k []byte
-		if leaf {
-			k = leafKey(pg.Cell(lo))
-		} else {
-			k = branchKey(pg.Cell(lo))
-		}
-		return lo, t.Compare(k, key) == 0
+		return lo, t.Compare(cellKey(pg.Cell(lo), leaf), key) == 0
 	}
 	return lo, false
 }
 
+func cellKey(c []byte, leaf bool) []byte {
+	if leaf {
+		return leafKey(c)
+	}
+	return branchKey(c)
+}
+
+// userKey strips the version suffix: heads are taken over the part of the
+// key that Compare orders first, so that head order agrees with key order.
+func (t *Tree) userKey(k []byte) []byte {
+	if t.Versioned && len(k) >= SuffixSize {
+		return k[:len(k)-SuffixSize]
+	}
+	return k
+}
+
+// head returns 8 bytes of k from off, big-endian, zero padded. Keys whose
+// heads differ compare as their heads do; equal heads say nothing.
+func head(k []byte, off int) uint64 {
+	if off >= len(k) {
+		return 0
+	}
+	k = k[off:]
+	if len(k) >= 8 {
+		return binary.BigEndian.Uint64(k)
+	}
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func (t *Tree) buildIndex(pg *page.Page, leaf bool) *page.Index {
+	n := pg.Count()
+	first := t.userKey(cellKey(pg.Cell(0), leaf))
+	last := t.userKey(cellKey(pg.Cell(n-1), leaf))
+	p := 0
+	for p < len(first) && p < len(last) && first[p] == last[p] {
+		p++
+	}
+	ix := &page.Index{Prefix: p, Heads: make([]uint64, n)}
+	for i := range n {
+		ix.Heads[i] = head(t.userKey(cellKey(pg.Cell(i), leaf)), p)
+	}
+	return ix
+}
+
+func (t *Tree) searchIndex(pg *page.Page, ix *page.Index, key []byte, leaf bool) (int, bool) {
+	n := len(ix.Heads)
+	uk := t.userKey(key)
+	if p := ix.Prefix; p > 0 {
+		prefix := t.userKey(cellKey(pg.Cell(0), leaf))[:p]
+		if len(uk) < p || !bytes.Equal(uk[:p], prefix) {
+			if bytes.Compare(uk, prefix) < 0 {
+				return 0, false
+			}
+			return n, false
+		}
+	}
+	q := head(uk, ix.Prefix)
+	i := lowerBound(ix.Heads, q)
+	for ; i < n && ix.Heads[i] == q; i++ {
+		if c := t.Compare(cellKey(pg.Cell(i), leaf), key); c >= 0 {
+			return i, c == 0
+		}
+	}
+	return i, false
+}
+
 // childIndex returns which child of branch pg covers key: 0 is the aux
 // child, i > 0 the child of cell i-1.
-func (t *Tree) childIndex(pg *page.Page, key []byte) int {
-	i, eq := t.search(pg, key, false)
+func (t *Tree) childIndex(pg *page.Page, key []byte, build bool) int {
+	i, eq := t.search(pg, key, false, build)
 	if eq {
 		return i + 1
 	}

@@ -189,6 +189,7 @@ func (t *Tree) Height() (int, error) {
 
 // Free gives every page of the tree back, overflow chains included.
 func (t *Tree) Free() error {
+	t.hint.valid = false
 	var ids []uint64
 	if err := t.Walk(func(id uint64, _ *page.Page, _ int) error {
 		ids = append(ids, id)

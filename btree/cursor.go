@@ -89,13 +89,13 @@ func (c *Cursor) SeekGE(key []byte) bool {
 		}
 		f := &c.stack[len(c.stack)-1]
 		if pg.Type() == page.TypeLeaf {
-			f.i, _ = c.t.search(pg, key, true)
+			f.i, _ = c.t.search(pg, key, true, true)
 			if f.i >= pg.Count() {
 				return c.nextLeaf()
 			}
 			return true
 		}
-		f.i = c.t.childIndex(pg, key)
+		f.i = c.t.childIndex(pg, key, true)
 		id = child(pg, f.i)
 	}
 	return false

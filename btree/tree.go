@@ -15,6 +15,10 @@ type Pager interface {
 	Write(id uint64) (*page.Page, error)
 	Alloc(t page.Type) (*page.Page, error)
 	Free(id uint64)
+	// IsFresh reports whether id was allocated in the current epoch (so
+	// Write changes it in place), and Epoch names that epoch.
+	IsFresh(id uint64) bool
+	Epoch() uint64
 }
 
 // ErrKeyTooLarge is returned for keys longer than MaxKey or empty.
@@ -31,6 +35,8 @@ type Tree struct {
 	P         Pager
 	Root      uint64
 	Versioned bool
+
+	hint hint // the writer's last leaf, for runs of nearby keys
 }
 
 // Ref locates a stored value: inline bytes, or an overflow chain.
@@ -56,9 +62,9 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 		}
 		switch pg.Type() {
 		case page.TypeBranch:
-			id = child(pg, t.childIndex(pg, key))
+			id = child(pg, t.childIndex(pg, key, true))
 		case page.TypeLeaf:
-			i, eq := t.search(pg, key, true)
+			i, eq := t.search(pg, key, true, true)
 			if !eq {
 				return 0, r, false, nil
 			}
@@ -137,7 +143,26 @@ func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint6
 	if len(key) == 0 || len(key) > MaxKey {
 		return 0, false, ErrKeyTooLarge
 	}
+	if r.Overflow == 0 {
+		if uint32(len(r.Inline)) != r.Len {
+			return 0, false, fmt.Errorf("btree: inline value of %d bytes claims %d", len(r.Inline), r.Len)
+		}
+		// A value inline under a shorter key (the store moves values under
+		// key ‖ version) may not fit in this key's cell.
+		if !inline(len(key), len(r.Inline)) {
+			if r, err = t.NewRef(len(key), r.Inline); err != nil {
+				return 0, false, err
+			}
+		}
+	}
 	ins := insertion{key: key, stamp: stamp, ref: r, old: old}
+	if done, err := t.insertHinted(&ins); err != nil || done {
+		if err != nil {
+			return 0, false, err
+		}
+		return t.finishPut(&ins, old)
+	}
+	t.hint.valid = false
 	if t.Root == 0 {
 		pg, err := t.P.Alloc(page.TypeLeaf)
 		if err != nil {
@@ -163,6 +188,13 @@ func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint6
 		putBranchCell(b, sp.key, sp.right)
 		t.Root = root.ID()
 	}
+	if ins.leaf != 0 {
+		t.setHint(&ins)
+	}
+	return t.finishPut(&ins, old)
+}
+
+func (t *Tree) finishPut(ins *insertion, old *Ref) (oldStamp uint64, existed bool, err error) {
 	if ins.existed && old == nil && ins.oldRef.Overflow != 0 {
 		if err := t.FreeRef(ins.oldRef); err != nil {
 			return 0, false, err
@@ -180,6 +212,12 @@ type insertion struct {
 	existed  bool
 	oldStamp uint64
 	oldRef   Ref
+
+	// The leaf's bounds from its ancestors' separators, and the leaf itself
+	// when it took the entry without splitting (for the tree's hint).
+	lo, hi       []byte
+	hasLo, hasHi bool
+	leaf         uint64
 }
 
 type split struct {
@@ -202,7 +240,13 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 	default:
 		return 0, nil, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, ins.key)
+	ci := t.childIndex(pg, ins.key, false)
+	if ci > 0 {
+		ins.lo, ins.hasLo = branchKey(pg.Cell(ci-1)), true
+	}
+	if ci < pg.Count() {
+		ins.hi, ins.hasHi = branchKey(pg.Cell(ci)), true
+	}
 	newChild, sp, err := t.insert(child(pg, ci), ins, depth+1)
 	if err != nil {
 		return 0, nil, err
@@ -216,7 +260,7 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 }
 
 func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error) {
-	i, eq := t.search(pg, ins.key, true)
+	i, eq := t.search(pg, ins.key, true, false)
 	if eq {
 		c := pg.Cell(i)
 		r, err := cellRef(pg, c)
@@ -238,6 +282,7 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 			return 0, nil, err
 		}
 		putLeafCell(b, ins.key, ins.stamp, &ins.ref)
+		ins.leaf = pg.ID()
 		return pg.ID(), nil, nil
 	}
 	// Split by bytes. The new cell is built in a scratch page so that the
@@ -245,7 +290,10 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 	scratch := tmpPages.Get().(*page.Page)
 	defer tmpPages.Put(scratch)
 	scratch.Reset(0, page.TypeLeaf)
-	nb, _ := scratch.Alloc(0, size)
+	nb, err := scratch.Alloc(0, size)
+	if err != nil {
+		return 0, nil, err
+	}
 	putLeafCell(nb, ins.key, ins.stamp, &ins.ref)
 	return t.splitNode(pg, i, nb, len(ins.key) == 0)
 }
@@ -264,7 +312,10 @@ func (t *Tree) insertBranch(pg *page.Page, ci int, sp *split) (*split, error) {
 	scratch := tmpPages.Get().(*page.Page)
 	defer tmpPages.Put(scratch)
 	scratch.Reset(0, page.TypeBranch)
-	nb, _ := scratch.Alloc(0, size)
+	nb, err := scratch.Alloc(0, size)
+	if err != nil {
+		return nil, err
+	}
 	putBranchCell(nb, sp.key, sp.right)
 	_, s, err := t.splitNode(pg, ci, nb, false)
 	return s, err
@@ -426,6 +477,7 @@ func (t *Tree) FreeRef(r Ref) error {
 // Delete removes key, reporting the removed entry in old (whose overflow
 // chain then belongs to the caller; with old nil the chain is freed).
 func (t *Tree) Delete(key []byte, old *Ref) (oldStamp uint64, found bool, err error) {
+	t.hint.valid = false
 	if t.Root == 0 {
 		return 0, false, nil
 	}
@@ -470,27 +522,46 @@ type deletion struct {
 // underfull: a node this empty is merged with a sibling when they fit.
 const underfull = capacity / 4
 
-func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, bool, error) {
+// shape is what a deletion left of a node, for its parent to act on.
+type shape int
+
+const (
+	full  shape = iota // nothing to do
+	under              // merge with a sibling if they fit
+	empty              // no entries left below it: drop it
+)
+
+func shapeOf(pg *page.Page) shape {
+	switch {
+	case pg.Type() == page.TypeLeaf && pg.Count() == 0:
+		return empty
+	case pg.Used() < underfull:
+		return under
+	}
+	return full
+}
+
+func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) {
 	if depth > maxDepth {
-		return 0, false, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+		return 0, full, page.Corruptf(id, "tree deeper than %d levels", maxDepth)
 	}
 	pg, err := t.P.Page(id)
 	if err != nil {
-		return 0, false, err
+		return 0, full, err
 	}
 	switch pg.Type() {
 	case page.TypeLeaf:
-		i, eq := t.search(pg, d.key, true)
+		i, eq := t.search(pg, d.key, true, false)
 		if !eq {
-			return id, false, nil
+			return id, full, nil
 		}
 		if pg, err = t.P.Write(id); err != nil {
-			return 0, false, err
+			return 0, full, err
 		}
 		c := pg.Cell(i)
 		r, err := cellRef(pg, c)
 		if err != nil {
-			return 0, false, err
+			return 0, full, err
 		}
 		d.found, d.stamp = true, leafStamp(c)
 		d.ref = Ref{Len: r.Len, Overflow: r.Overflow}
@@ -498,26 +569,68 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, bool, error) {
 			*d.old = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(d.old.Inline[:0], r.Inline...)}
 		}
 		pg.Delete(i)
-		return pg.ID(), pg.Used() < underfull, nil
+		return pg.ID(), shapeOf(pg), nil
 	case page.TypeBranch:
 	default:
-		return 0, false, page.Corruptf(id, "%v page inside a tree", pg.Type())
+		return 0, full, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, d.key)
-	newChild, under, err := t.delete(child(pg, ci), d, depth+1)
+	ci := t.childIndex(pg, d.key, false)
+	newChild, sh, err := t.delete(child(pg, ci), d, depth+1)
 	if err != nil || !d.found {
-		return id, false, err
+		return id, full, err
 	}
 	if pg, err = t.P.Write(id); err != nil {
-		return 0, false, err
+		return 0, full, err
 	}
 	setChild(pg, ci, newChild)
-	if under {
+	switch {
+	case sh == empty && pg.Count() == 0:
+		// A branch left with one child (its two merged, and it could not
+		// merge with a full sibling) is empty once that child is.
+		return pg.ID(), empty, nil
+	case sh == empty:
+		if err := t.dropChild(pg, ci); err != nil {
+			return 0, full, err
+		}
+	case sh == under:
 		if err := t.rebalance(pg, ci); err != nil {
-			return 0, false, err
+			return 0, full, err
 		}
 	}
-	return pg.ID(), pg.Used() < underfull, nil
+	if pg.Used() < underfull {
+		return pg.ID(), under, nil
+	}
+	return pg.ID(), full, nil
+}
+
+// dropChild removes child ci of pg, an empty subtree: branches with a single
+// child down to an empty leaf. pg must have another child.
+func (t *Tree) dropChild(pg *page.Page, ci int) error {
+	for id, n := child(pg, ci), 0; id != 0; n++ {
+		if n > maxDepth {
+			return page.Corruptf(id, "tree deeper than %d levels", maxDepth)
+		}
+		c, err := t.P.Page(id)
+		if err != nil {
+			return err
+		}
+		if c.Count() != 0 {
+			return page.Corruptf(id, "dropping a %v page of %d cells as empty", c.Type(), c.Count())
+		}
+		next := uint64(0)
+		if c.Type() == page.TypeBranch {
+			next = c.Aux()
+		}
+		t.P.Free(id)
+		id = next
+	}
+	if ci == 0 {
+		pg.SetAux(child(pg, 1))
+		pg.Delete(0)
+	} else {
+		pg.Delete(ci - 1)
+	}
+	return nil
 }
 
 // rebalance merges child ci of pg with a sibling when both fit in one page.

@@ -206,7 +206,7 @@ func (s *Store) Stats() (Stats, error) {
 	st := Stats{
 		Applied: s.applied, Horizon: s.horizon, Digest: s.digest,
 		Generation: s.pg.Durable().Generation, PageCount: s.pg.PageCount(),
-		FileBytes: int64(s.pg.PageCount()) * page.Size, Cache: s.pg.Cache().Stats(),
+		FileBytes: int64(s.pg.PageCount()) * page.Size,
 	}
 	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	st.Pages.Superblock = 2
@@ -272,6 +272,7 @@ func (s *Store) Stats() (Stats, error) {
 		return nil
 	})
 	st.Pages.Free += uint64(len(s.pg.Freed()))
+	st.Cache = s.pg.Cache().Stats() // after the walk, which warms it
 	return st, err
 }
 

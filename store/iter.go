@@ -101,11 +101,16 @@ func (it *Iterator) Prev() bool {
 	return it.step(false)
 }
 
-// lock takes the read lock and makes sure the iterator's table and cursors
-// belong to the current epoch. It reports false (with it.err set) if the
-// store cannot serve the read.
+// lock takes the read lock and refreshes the iterator; see refresh.
 func (it *Iterator) lock() bool {
 	it.s.mu.RLock()
+	return it.refresh()
+}
+
+// refresh makes sure the iterator's table and cursors belong to the current
+// epoch. It reports false (with it.err set) if the store cannot serve the
+// read. The caller holds the read lock.
+func (it *Iterator) refresh() bool {
 	if it.closed {
 		it.err = fmt.Errorf("projstore: iterator is closed")
 		return false
@@ -141,6 +146,11 @@ func (it *Iterator) step(forward bool) bool {
 		it.valid = false
 		return false
 	}
+	return it.stepLocked(forward)
+}
+
+// stepLocked moves one row; the caller holds the read lock and refreshed.
+func (it *Iterator) stepLocked(forward bool) bool {
 	if !it.positions || forward != it.forward {
 		// Re-seek strictly past the current key, in the new direction.
 		it.place(it.key, forward, true)
@@ -323,6 +333,11 @@ func (s *Store) Scan(t batch.TableID, start, end []byte, limit int) ([]KV, error
 	return s.ScanAt(t, start, end, limit, pos)
 }
 
+// scanChunk bounds the rows a scan reads under one hold of the read lock:
+// enough to make the lock's cost vanish per row, few enough that Apply
+// waits for about one leaf's worth of work.
+const scanChunk = 64
+
 // ScanAt returns up to limit rows of table t in [start, end) as of pos.
 func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
 	if end != nil && bytes.Compare(start, end) >= 0 {
@@ -335,12 +350,42 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 	if err != nil {
 		return nil, err
 	}
+	defer it.Close()
 	var out []KV
-	for ok := it.First(); ok; ok = it.Next() {
-		out = append(out, KV{Key: clone(it.Key()), Value: clone(it.Value())})
-		if limit > 0 && len(out) >= limit {
-			break
-		}
+	var arena []byte // rows share one buffer, grown by append
+	keep := func(b []byte) []byte {
+		n := len(arena)
+		arena = append(arena, b...)
+		return arena[n:len(arena):len(arena)]
 	}
-	return out, it.Close()
+	for first, done := true, false; !done; {
+		s.mu.RLock()
+		if !it.refresh() {
+			s.mu.RUnlock()
+			return nil, it.err
+		}
+		for range scanChunk {
+			var ok bool
+			if first {
+				it.place(it.lower, true, false)
+				ok, first = it.settle(), false
+			} else {
+				ok = it.stepLocked(true)
+			}
+			if !ok {
+				done = true
+				break
+			}
+			out = append(out, KV{Key: keep(it.key), Value: keep(it.value)})
+			if limit > 0 && len(out) >= limit {
+				done = true
+				break
+			}
+		}
+		s.mu.RUnlock()
+	}
+	if it.err != nil {
+		return nil, it.err
+	}
+	return out, nil
 }

@@ -44,7 +44,7 @@ type Store struct {
 	horizon batch.Offset
 	epoch   atomic.Uint64 // bumped whenever pages change; iterators re-seek
 	closed  atomic.Bool
-	failed  error // an I/O error interrupted a change: refuse everything
+	failed  atomic.Pointer[error] // an I/O error interrupted a change: refuse everything
 
 	tables sync.Map // batch.TableID -> *table, live incarnations seen so far
 
@@ -150,14 +150,16 @@ func (s *Store) usable() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.failed
+	if err := s.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // fail records err as the reason every later call fails.
 func (s *Store) fail(err error) error {
-	if s.failed == nil {
-		s.failed = fmt.Errorf("projstore: store must be reopened after an interrupted change: %w", err)
-	}
+	failed := fmt.Errorf("projstore: store must be reopened after an interrupted change: %w", err)
+	s.failed.CompareAndSwap(nil, &failed)
 	return err
 }
 
@@ -257,11 +259,14 @@ func (s *Store) Apply(b *batch.WriteBatch) error {
 		s.applied = b.Position
 		s.digest = digest
 		s.setMeta()
+	} else {
+		// Before readers get the lock back: they must not see part of b.
+		s.fail(err)
 	}
 	s.epoch.Add(1)
 	s.mu.Unlock()
 	if err != nil {
-		return s.fail(err)
+		return err
 	}
 	if s.pg.NeedSpill() {
 		if err := s.pg.Spill(); err != nil {
@@ -347,7 +352,7 @@ func (s *Store) apply(b *batch.WriteBatch) error {
 			if err := s.applyOp(t, op, pos); err != nil {
 				return err
 			}
-			if s.pg.NeedSpill() {
+			if s.pg.MustSpill() {
 				if err := s.pg.Spill(); err != nil {
 					return err
 				}
@@ -616,8 +621,8 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	var err error
-	if s.failed != nil {
-		err = s.failed
+	if f := s.failed.Load(); f != nil {
+		err = *f
 	} else if !s.opts.ReadOnly {
 		err = s.pg.Commit()
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/projstore/projstore/cache"
@@ -48,9 +47,7 @@ type Pager struct {
 	writes    atomic.Uint64
 	syncs     atomic.Uint64
 
-	force   bool      // commit even when nothing changed (recovery)
-	scratch page.Page // sealed copies go through here, so readers never see a page change under them
-	mu      sync.Mutex
+	force bool // commit even when nothing changed (recovery)
 }
 
 // Options configure Open.
@@ -238,6 +235,10 @@ func (p *Pager) Free(id uint64) {
 	p.freed = append(p.freed, id)
 }
 
+// Epoch names the current commit epoch: the generation the next commit
+// writes.
+func (p *Pager) Epoch() uint64 { return p.next.Generation }
+
 // IsFresh reports whether id was allocated in this epoch.
 func (p *Pager) IsFresh(id uint64) bool {
 	_, ok := p.fresh[id]
@@ -292,8 +293,13 @@ func (p *Pager) popFree() (uint64, bool, error) {
 }
 
 // NeedSpill reports whether the dirty pages have outgrown their share of the
-// cache.
+// cache (half of it). The store spills then between batches, outside the
+// readers' lock.
 func (p *Pager) NeedSpill() bool { return p.cache.DirtyLen() >= p.spillAt }
+
+// MustSpill reports whether the dirty pages fill the whole cache: a batch
+// larger than the cache spills between its ops to stay bounded.
+func (p *Pager) MustSpill() bool { return p.cache.DirtyLen() >= 2*p.spillAt }
 
 // Spill writes every dirty page to its (fresh) place in the file without
 // syncing, and lets the cache evict it. Call it only when no writable page is
@@ -309,12 +315,13 @@ func (p *Pager) Spill() error {
 }
 
 func (p *Pager) writePage(pg *page.Page, gen uint64) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.scratch.CopyFrom(pg)
-	p.scratch.SetGen(gen)
-	p.scratch.Seal()
-	_, err := p.file.WriteAt(p.scratch.Bytes(), int64(pg.ID())*page.Size)
+	// Sealing in place is safe while readers look at the page: they never
+	// read the CRC bytes, and the generation was set when it was allocated.
+	if pg.Gen() != gen {
+		pg.SetGen(gen)
+	}
+	pg.Seal()
+	_, err := p.file.WriteAt(pg.Bytes(), int64(pg.ID())*page.Size)
 	p.writes.Add(1)
 	return err
 }
