@@ -651,7 +651,7 @@ func (t *Tree) rebalance(pg *page.Page, ci int) error {
 	if err != nil {
 		return err
 	}
-	if l.Type() != r.Type() {
+	if l.Type() != r.Type() || (l.Type() != page.TypeLeaf && l.Type() != page.TypeBranch) {
 		return page.Corruptf(pg.ID(), "children %d and %d differ in type", lid, rid)
 	}
 	sep := pg.Cell(li)

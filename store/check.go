@@ -26,7 +26,7 @@ func (s *Store) Check() error {
 		return err
 	}
 	count := s.pg.PageCount()
-	owner := make(map[uint64]string, count)
+	owner := make(map[uint64]string) // not sized by count: a forged superblock may claim billions
 	mark := func(what string) btree.Visit {
 		return func(id uint64, _ *page.Page, _ int) error { return claim(owner, count, id, what) }
 	}

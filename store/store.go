@@ -127,7 +127,7 @@ func open(fsys vfs.FS, path string, opts *Options, older bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("projstore: open %s: %w", path, err)
 	}
-	pg, err := pager.Open(f, pager.Options{CacheBytes: o.CacheBytes, ReadOnly: o.ReadOnly, Older: older})
+	pg, err := pager.Open(f, pager.Options{CacheBytes: o.CacheBytes, ReadOnly: o.ReadOnly, Older: older, Validate: btree.ValidatePage})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("projstore: open %s: %w", path, err)

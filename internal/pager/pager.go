@@ -33,6 +33,7 @@ type Pager struct {
 	cache    *cache.Cache
 	readOnly bool
 	spillAt  int // dirty pages that trigger a spill
+	validate func(*page.Page) error
 
 	// Durable state and the state being built by the current epoch.
 	durable superblock.Superblock
@@ -56,6 +57,9 @@ type Options struct {
 	ReadOnly   bool
 	// Older opens the older of the two valid superblocks (recovery).
 	Older bool
+	// Validate, if set, checks each page read from the file after its
+	// checksum and id: the layer above knows what a well-formed cell is.
+	Validate func(*page.Page) error
 }
 
 // Open reads the superblock of file, or initialises an empty file.
@@ -64,6 +68,7 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		file:     file,
 		cache:    cache.New(opts.CacheBytes),
 		readOnly: opts.ReadOnly,
+		validate: opts.Validate,
 		fresh:    make(map[uint64]struct{}),
 	}
 	p.spillAt = max(int(opts.CacheBytes/page.Size/2), 8)
@@ -175,6 +180,11 @@ func (p *Pager) readPage(id uint64) (*page.Page, error) {
 	if err := page.Verify(pg.Bytes(), id); err != nil {
 		return nil, err
 	}
+	if p.validate != nil {
+		if err := p.validate(pg); err != nil {
+			return nil, err
+		}
+	}
 	return pg, nil
 }
 
@@ -274,6 +284,12 @@ func (p *Pager) popFree() (uint64, bool, error) {
 		}
 		if head.Gen()+1 > p.durable.Generation {
 			return 0, false, nil // freed too recently; so is everything behind it
+		}
+		// A commit never writes an empty free-list page nor links one to
+		// itself; refusing both also means every page visited here yields
+		// an id, so a damaged list cannot loop for ever.
+		if head.Count() == 0 || head.Aux() == head.ID() {
+			return 0, false, page.Corruptf(head.ID(), "free-list page holds %d ids and links to %d", head.Count(), head.Aux())
 		}
 		if int(p.next.FreeTaken) < head.Count() {
 			id := head.FreeID(int(p.next.FreeTaken))
