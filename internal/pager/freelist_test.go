@@ -102,7 +102,7 @@ func TestReuseWaitsForNextCommit(t *testing.T) {
 // superblock slots and nothing else.
 func TestFreeListCost(t *testing.T) {
 	const d = 10
-	var base []int64 // writes per k, with a small free list
+	var base []int64                     // writes per k, with a small free list
 	big, ks := 8000, []int{1, 100, 2000} // 8000 ids: sixteen free-list pages
 	if raceEnabled {
 		big, ks = 1500, []int{1, 600}

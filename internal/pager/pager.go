@@ -85,15 +85,39 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		}
 	} else {
 		sb, err := superblock.Read(file).Newest(opts.Older)
-		if err != nil {
+		switch {
+		case err != nil && !opts.ReadOnly && !opts.Older && interruptedCreate(file, size):
+			if err := p.initialise(); err != nil {
+				return nil, err
+			}
+		case err != nil:
 			return nil, err
+		default:
+			p.durable = *sb
 		}
-		p.durable = *sb
 	}
 	p.next = p.durable
 	p.next.Generation = p.durable.Generation + 1
 	p.pageCount.Store(p.next.PageCount)
 	return p, nil
+}
+
+// interruptedCreate reports whether file is what a crash during initialise
+// leaves: at most the two slot pages, page 0 still zero (initialise writes it
+// first) and no valid superblock. Nothing else looks like that, so it is
+// safe to initialise again.
+func interruptedCreate(file vfs.File, size int64) bool {
+	if size > 2*page.Size {
+		return false
+	}
+	b := make([]byte, page.Size)
+	n, _ := file.ReadAt(b, 0)
+	for _, c := range b[:n] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // initialise writes generation 1 to slot 1 and an invalid slot 0, so that a

@@ -1,0 +1,55 @@
+package pager
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/projstore/projstore/internal/vfs"
+	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/superblock"
+)
+
+// A crash at any point of creating a file leaves one that opens as a new,
+// empty store, while a non-database file of the same size is still refused.
+func TestCrashDuringCreate(t *testing.T) {
+	for k := int64(1); ; k++ {
+		fs := vfs.NewFault()
+		f, err := fs.Open("db", true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs.FailAt(fs.Ops()+k, nil)
+		p, err := Open(f, Options{CacheBytes: 1 << 20})
+		if err == nil {
+			p.Close()
+			break // creation completed: every earlier failure point was covered
+		}
+		for _, keep := range []bool{false, true} {
+			fs.Crash(vfs.CrashOptions{Keep: func(string, int) bool { return keep }, TearIndex: -1})
+			f2, err := fs.Open("db", true, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p2, err := Open(f2, Options{CacheBytes: 1 << 20})
+			if err != nil {
+				t.Fatalf("crash at op %d (keep %v): reopen: %v", k, keep, err)
+			}
+			if g := p2.Durable().Generation; g != 1 {
+				t.Fatalf("crash at op %d: generation %d, want a new store", k, g)
+			}
+			p2.Close()
+		}
+	}
+	// Two pages of something else: refused, not overwritten.
+	fs := vfs.NewFault()
+	junk := make([]byte, 2*page.Size)
+	junk[0] = 'x'
+	fs.SetImage("db", junk)
+	f, _ := fs.Open("db", true, false)
+	if _, err := Open(f, Options{}); !errors.Is(err, superblock.ErrNotDatabase) && !errors.Is(err, page.ErrCorrupt) {
+		t.Fatalf("open of a foreign file: %v", err)
+	}
+	if img := fs.Image("db"); img[0] != 'x' {
+		t.Fatal("a foreign file was overwritten")
+	}
+}
