@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/projstore/projstore/page"
 )
 
@@ -31,14 +32,23 @@ type Cache struct {
 	pages  int    // capacity in pages
 }
 
-// shard is one lock's worth of the cache. Clean pages live in q and may be
-// evicted; dirty and pinned pages live in held, out of the policy's reach.
-// A page is in one of the two, never both.
+// shard is one lock's worth of the cache. Every page is in m, which a hit
+// reads under the read lock; every change takes the lock exclusively.
+// Clean pages are also on recent or frequent, where the policy may evict
+// them; dirty and pinned pages are on held, out of its reach.
 type shard struct {
-	mu   sync.Mutex
+	mu   sync.RWMutex
+	m    map[uint64]*entry
 	size int // pages this shard may hold, clean, dirty and pinned together
-	q    twoQ
-	held map[uint64]*held
+
+	recent   list                             // clean pages seen once
+	frequent list                             // clean pages seen again
+	held     list                             // dirty and pinned pages
+	ghost    *simplelru.LRU[uint64, struct{}] // ids recently evicted from recent
+	// recentSize is how many pages recent keeps before it gives up its
+	// own oldest pages rather than frequent's, which is what keeps a scan
+	// from flushing the hot set.
+	recentSize int
 
 	// Counters are atomic so that Stats and Len need no lock. They are
 	// per shard so that parallel hits do not fight over one cache line.
@@ -46,12 +56,6 @@ type shard struct {
 	pages, dirty, pinned    atomic.Int64
 
 	_ [64]byte // keeps neighbouring shards' locks off one cache line
-}
-
-type held struct {
-	p     *page.Page
-	pins  int
-	dirty bool
 }
 
 // Stats is a snapshot of a cache's counters. Hits, Misses and Evictions
@@ -92,8 +96,8 @@ func New(maxBytes int64) *Cache {
 		if i < pages%shards {
 			s.size++
 		}
-		s.q = newTwoQ(s.size)
-		s.held = make(map[uint64]*held)
+		s.m = make(map[uint64]*entry)
+		s.initPolicy()
 	}
 	return c
 }
@@ -107,21 +111,29 @@ func (c *Cache) shard(id uint64) *shard {
 }
 
 // Get returns the cached page with the given id.
+//
+// A hit takes only the shard's read lock, so hits never wait for one
+// another: it records the access in the page's reference bit, which the
+// policy reads when it next evicts, instead of reordering a list.
 func (c *Cache) Get(id uint64) (*page.Page, bool) {
 	s := c.shard(id)
-	s.mu.Lock()
-	if h, ok := s.held[id]; ok {
-		s.hits.Add(1)
-		s.mu.Unlock()
-		return h.p, true
+	s.mu.RLock()
+	e, ok := s.m[id]
+	var p *page.Page
+	if ok {
+		p = e.p
+		// Most hits are on pages already marked; reading first keeps
+		// their cache line shared between cores instead of written.
+		if !e.ref.Load() {
+			e.ref.Store(true)
+		}
 	}
-	p, ok := s.q.get(id)
+	s.mu.RUnlock()
 	if ok {
 		s.hits.Add(1)
 	} else {
 		s.misses.Add(1)
 	}
-	s.mu.Unlock()
 	return p, ok
 }
 
@@ -130,8 +142,7 @@ func (c *Cache) Get(id uint64) (*page.Page, bool) {
 // a reader that loaded an older copy from the file must not overwrite the
 // writer's unsaved version. A pinned page takes p and stays pinned. If the
 // shard holds only dirty and pinned pages, p is not cached (and counts as
-// evicted). Add(nil) does
-// nothing.
+// evicted). Add(nil) does nothing.
 func (c *Cache) Add(p *page.Page) {
 	if p == nil {
 		return
@@ -140,13 +151,20 @@ func (c *Cache) Add(p *page.Page) {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if h, ok := s.held[id]; ok {
-		if !h.dirty {
-			h.p = p
+	if e, ok := s.m[id]; ok {
+		if !e.dirty {
+			e.p = p
+		}
+		if !e.held() {
+			// Adding a cached page again is a second access, as when
+			// two readers miss on it at once.
+			e.ref.Store(true)
 		}
 		return
 	}
-	s.evictions.Add(uint64(s.q.put(id, p, s.room())))
+	e := &entry{p: p, id: id}
+	s.m[id] = e
+	s.insert(e)
 	s.update()
 }
 
@@ -160,15 +178,17 @@ func (c *Cache) AddDirty(p *page.Page) {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, ok := s.held[id]
-	if !ok {
-		s.q.take(id)
-		h = &held{}
-		s.held[id] = h
+	e, ok := s.m[id]
+	if ok {
+		s.hold(e)
+	} else {
+		e = &entry{id: id}
+		s.m[id] = e
+		s.held.pushFront(e)
 	}
-	h.p = p
-	if !h.dirty {
-		h.dirty = true
+	e.p = p
+	if !e.dirty {
+		e.dirty = true
 		s.dirty.Add(1)
 	}
 	s.shrink()
@@ -180,12 +200,13 @@ func (c *Cache) MarkDirty(id uint64) bool {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := s.hold(id)
-	if h == nil {
+	e, ok := s.m[id]
+	if !ok {
 		return false
 	}
-	if !h.dirty {
-		h.dirty = true
+	s.hold(e)
+	if !e.dirty {
+		e.dirty = true
 		s.dirty.Add(1)
 	}
 	return true
@@ -198,13 +219,13 @@ func (c *Cache) Clean(id uint64) {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, ok := s.held[id]
-	if !ok || !h.dirty {
+	e, ok := s.m[id]
+	if !ok || !e.dirty {
 		return
 	}
-	h.dirty = false
+	e.dirty = false
 	s.dirty.Add(-1)
-	s.release(id, h)
+	s.release(e)
 }
 
 // Dirty returns every dirty page, sorted by id, the order in which a
@@ -213,13 +234,13 @@ func (c *Cache) Dirty() []*page.Page {
 	ps := make([]*page.Page, 0, c.DirtyLen())
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.mu.Lock()
-		for _, h := range s.held {
-			if h.dirty {
-				ps = append(ps, h.p)
+		s.mu.RLock()
+		for e := s.held.root.next; e != &s.held.root; e = e.next {
+			if e.dirty {
+				ps = append(ps, e.p)
 			}
 		}
-		s.mu.Unlock()
+		s.mu.RUnlock()
 	}
 	slices.SortFunc(ps, func(a, b *page.Page) int {
 		x, y := a.ID(), b.ID()
@@ -253,14 +274,15 @@ func (c *Cache) Pin(id uint64) bool {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := s.hold(id)
-	if h == nil {
+	e, ok := s.m[id]
+	if !ok {
 		return false
 	}
-	if h.pins == 0 {
+	s.hold(e)
+	if e.pins == 0 {
 		s.pinned.Add(1)
 	}
-	h.pins++
+	e.pins++
 	return true
 }
 
@@ -271,33 +293,36 @@ func (c *Cache) Unpin(id uint64) {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, ok := s.held[id]
-	if !ok || h.pins == 0 {
+	e, ok := s.m[id]
+	if !ok || e.pins == 0 {
 		return
 	}
-	h.pins--
-	if h.pins == 0 {
+	e.pins--
+	if e.pins == 0 {
 		s.pinned.Add(-1)
-		s.release(id, h)
+		s.release(e)
 	}
 }
 
 // Remove drops the page with the given id, whatever its state: it is for
-// pages that have been freed. Pins and unsaved changes are discarded.
+// pages that have been freed. Pins and unsaved changes are discarded, and
+// so is the id's ghost, since a freed id that is reused names a different
+// page.
 func (c *Cache) Remove(id uint64) {
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if h, ok := s.held[id]; ok {
-		delete(s.held, id)
-		if h.dirty {
+	if e, ok := s.m[id]; ok {
+		if e.dirty {
 			s.dirty.Add(-1)
 		}
-		if h.pins > 0 {
+		if e.pins > 0 {
 			s.pinned.Add(-1)
 		}
+		unlink(e)
+		delete(s.m, id)
 	}
-	s.q.forget(id)
+	s.ghost.Remove(id)
 	s.update()
 }
 
@@ -333,52 +358,9 @@ func (c *Cache) Purge() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.q.purge()
-		clear(s.held)
+		s.purge()
 		s.dirty.Store(0)
 		s.pinned.Store(0)
-		s.update()
 		s.mu.Unlock()
 	}
-}
-
-// The methods below require s.mu.
-
-// room returns how many clean pages the shard may hold.
-func (s *shard) room() int { return s.size - len(s.held) }
-
-// update publishes the page count.
-func (s *shard) update() { s.pages.Store(int64(s.q.len() + len(s.held))) }
-
-// shrink evicts clean pages until the shard is within its size again, or
-// has no clean pages left.
-func (s *shard) shrink() {
-	s.evictions.Add(uint64(s.q.makeRoom(s.room(), false)))
-	s.update()
-}
-
-// hold returns the held entry for id, moving a clean page out of the
-// policy if need be, or nil if the page is not cached. The caller must
-// make the entry dirty or pinned before unlocking.
-func (s *shard) hold(id uint64) *held {
-	if h, ok := s.held[id]; ok {
-		return h
-	}
-	p, ok := s.q.take(id)
-	if !ok {
-		return nil
-	}
-	h := &held{p: p}
-	s.held[id] = h
-	return h
-}
-
-// release hands h back to the policy once it is neither dirty nor pinned.
-func (s *shard) release(id uint64, h *held) {
-	if h.dirty || h.pins > 0 {
-		return
-	}
-	delete(s.held, id)
-	s.evictions.Add(uint64(s.q.put(id, h.p, s.room())))
-	s.update()
 }

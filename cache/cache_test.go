@@ -2,6 +2,7 @@ package cache
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -20,34 +21,55 @@ type errorer interface {
 	Errorf(format string, args ...any)
 }
 
-// checkShards verifies what the exported API cannot see: every shard
-// keeps its clean pages within the room its dirty and pinned pages leave,
-// no page is both held and in the policy, and the counters match.
+// checkShards verifies what the exported API cannot see: every cached
+// page is on exactly one well-linked list, the one its state calls for;
+// every shard keeps its clean pages within the room its dirty and pinned
+// pages leave; and the counters match.
 func checkShards(t errorer, c *Cache) {
 	t.Helper()
 	total := 0
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		if n := s.q.len(); n > max(s.room(), 0) {
+		if n := s.clean(); n > max(s.room(), 0) {
 			t.Errorf("shard %d: %d clean pages, room for %d", i, n, s.room())
 		}
+		listed := 0
+		for _, l := range []*list{&s.recent, &s.frequent, &s.held} {
+			n := 0
+			for e := l.root.next; e != &l.root && n <= len(s.m); e = e.next {
+				n++
+				if e.next.prev != e || e.list != l {
+					t.Errorf("shard %d: page %d badly linked", i, e.id)
+				}
+				if s.m[e.id] != e {
+					t.Errorf("shard %d: listed page %d not in the map", i, e.id)
+				}
+				if e.held() != (l == &s.held) {
+					t.Errorf("shard %d: page %d (dirty %v, pins %d) on the wrong list", i, e.id, e.dirty, e.pins)
+				}
+			}
+			if n != l.len {
+				t.Errorf("shard %d: list of %d pages says %d", i, n, l.len)
+			}
+			listed += n
+		}
+		if listed != len(s.m) {
+			t.Errorf("shard %d: %d pages listed, %d in the map", i, listed, len(s.m))
+		}
 		dirty, pinned := 0, 0
-		for id, h := range s.held {
-			if !h.dirty && h.pins == 0 {
-				t.Errorf("shard %d: page %d held but neither dirty nor pinned", i, id)
+		for id, e := range s.m {
+			if e.id != id || e.p == nil || e.p.ID() != id {
+				t.Errorf("shard %d: map entry %d holds page %d", i, id, e.id)
 			}
-			if s.q.recent.Contains(id) || s.q.frequent.Contains(id) {
-				t.Errorf("shard %d: page %d both held and in the policy", i, id)
-			}
-			if h.dirty {
+			if e.dirty {
 				dirty++
 			}
-			if h.pins > 0 {
+			if e.pins > 0 {
 				pinned++
 			}
 		}
-		if got, want := s.pages.Load(), int64(s.q.len()+len(s.held)); got != want {
+		if got, want := s.pages.Load(), int64(len(s.m)); got != want {
 			t.Errorf("shard %d: pages counter %d, want %d", i, got, want)
 		}
 		if s.dirty.Load() != int64(dirty) || s.pinned.Load() != int64(pinned) {
@@ -406,10 +428,42 @@ func TestScanResistance(t *testing.T) {
 	checkShards(t, c)
 }
 
+// TestSecondChance checks the reference bits: a page read between any two
+// misses is never the one evicted, however the misses move pages through
+// recent, frequent and the ghost list. Ids that come back soon after their
+// eviction are ghost hits, which go straight to frequent and so make it
+// evict too.
+func TestSecondChance(t *testing.T) {
+	c := New(0) // one shard of 16 pages
+	const hot = 1 << 30
+	p := newPage(hot)
+	c.Add(p)
+	rng := rand.New(rand.NewPCG(1, 2))
+	next := uint64(0)
+	for step := range 5000 {
+		id := next
+		if next > 0 && rng.IntN(2) == 0 {
+			id = next - 1 - rng.Uint64N(min(next, 24))
+		} else {
+			next++
+		}
+		if _, ok := c.Get(id); !ok {
+			c.Add(newPage(id))
+		}
+		if got, ok := c.Get(hot); !ok || got != p {
+			t.Fatalf("step %d: page read after every miss was evicted", step)
+		}
+	}
+	if st := c.Stats(); st.Evictions < 1000 {
+		t.Errorf("only %d evictions: the test did not press on the cache", st.Evictions)
+	}
+	checkShards(t, c)
+}
+
 func TestGetHitDoesNotAllocate(t *testing.T) {
 	c := New(0)
 	c.Add(newPage(1))
-	c.Get(1) // promote to frequent, which allocates its list entry once
+	c.Get(1)
 	c.AddDirty(newPage(2))
 	if n := testing.AllocsPerRun(100, func() {
 		c.Get(1)

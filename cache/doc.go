@@ -7,7 +7,9 @@
 //
 //   - Clean pages are copies of what is in the file. They are evicted
 //     under a 2Q policy, so a long one-pass scan does not flush the pages
-//     that are read again and again.
+//     that are read again and again. A hit records itself in a reference
+//     bit on the page rather than by reordering a list, and eviction
+//     gives referenced pages a second chance, as CLOCK does.
 //   - Dirty pages are the writer's unsaved changes. The cache never evicts
 //     them, because dropping one would lose data; it evicts clean pages to
 //     make room instead. The engine watches [Cache.DirtyBytes] and, when it
@@ -20,7 +22,8 @@
 // write pages itself, so keeping memory bounded is then the engine's job.
 //
 // The cache is split into shards by a hash of the page id, each with its
-// own lock, so readers looking up different pages rarely wait for one
-// another. The budget is divided evenly between the shards and enforced
-// per shard.
+// own read-write lock. A hit takes only the read lock, so hits never wait
+// for one another, only for a change to the same shard; adding, dirtying,
+// pinning and evicting take it exclusively. The budget is divided evenly
+// between the shards and enforced per shard.
 package cache

@@ -8,16 +8,16 @@ import (
 	"pgregory.net/rapid"
 )
 
-// entry is what the model knows of a page. A clean, unpinned page may
+// known is what the model knows of a page. A clean, unpinned page may
 // have been evicted at any time, so for those the model knows only which
 // pointer a hit must return.
-type entry struct {
+type known struct {
 	p     *page.Page
 	dirty bool
 	pins  int
 }
 
-func (e *entry) held() bool { return e.dirty || e.pins > 0 }
+func (e *known) held() bool { return e.dirty || e.pins > 0 }
 
 // TestModel runs random operations against a Cache and a map that says
 // what must be cached: dirty and pinned pages always, with the pointer
@@ -26,7 +26,7 @@ func TestModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := New(int64(rapid.SampledFrom([]int{16, 64, 100}).Draw(t, "pages")) * page.Size)
 		limit := capacity(c)
-		m := map[uint64]*entry{}
+		m := map[uint64]*known{}
 		var hits, misses uint64
 		ids := rapid.Uint64Range(0, uint64(3*limit))
 
@@ -51,7 +51,7 @@ func TestModel(t *testing.T) {
 				case ok && e.pins > 0:
 					e.p = p
 				default:
-					m[id] = &entry{p: p}
+					m[id] = &known{p: p}
 				}
 			},
 			"AddDirty": func(t *rapid.T) {
@@ -60,7 +60,7 @@ func TestModel(t *testing.T) {
 				c.AddDirty(p)
 				e, ok := m[id]
 				if !ok {
-					e = &entry{}
+					e = &known{}
 					m[id] = e
 				}
 				e.p, e.dirty = p, true
@@ -145,8 +145,8 @@ func TestModel(t *testing.T) {
 					}
 					// Look inside rather than Get, which would count a hit.
 					s := c.shard(id)
-					h, ok := s.held[id]
-					if !ok || h.p != e.p {
+					h, ok := s.m[id]
+					if !ok || h.p != e.p || !h.held() {
 						t.Fatalf("page %d (dirty %v, pins %d) not held with the last pointer", id, e.dirty, e.pins)
 					}
 				}

@@ -1,25 +1,26 @@
 package cache
 
 import (
+	"sync/atomic"
+
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/projstore/projstore/page"
 )
 
-// twoQ is the 2Q policy of lru.TwoQueueCache rebuilt from its simplelru
-// pieces. The library type cannot serve here: it has a fixed size, while
-// the room left for clean pages shrinks as dirty and pinned pages arrive;
-// it does not say what it evicted; and it takes its own lock inside the
-// shard's, which made a hit about 40% slower. twoQ has no lock of its own.
-type twoQ struct {
-	recent   *simplelru.LRU[uint64, *page.Page] // pages seen once
-	frequent *simplelru.LRU[uint64, *page.Page] // pages seen again
-	ghost    *simplelru.LRU[uint64, struct{}]   // ids recently evicted from recent
-
-	// recentSize is how many pages recent keeps before it gives up its
-	// own oldest pages rather than frequent's, which is what keeps a scan
-	// from flushing the hot set.
-	recentSize int
-}
+// The policy for clean pages is 2Q, as in lru.TwoQueueCache, with one
+// change that keeps hits off the shard's exclusive lock: a hit does not
+// move the page in a list, it sets the page's reference bit. Eviction
+// looks at the bit, CLOCK fashion. A referenced page at the tail of recent
+// has been seen again, so it moves to frequent, where 2Q would have put it
+// at the hit; a referenced page at the tail of frequent gets a second
+// chance at the front. Only unreferenced pages are evicted, so the pages
+// read again and again survive a one-pass scan as under 2Q.
+//
+// The recent and frequent lists are hand-rolled. golang-lru's list is in
+// an internal package, and its simplelru would key a second map by id in
+// each queue, beside the shard's map that the hit path reads: every Add
+// and eviction would then update two maps instead of one. The ghost list
+// holds only ids, recency order is all it needs, so it stays a simplelru.
 
 // Ratios of lru.TwoQueueCache.
 const (
@@ -27,107 +28,176 @@ const (
 	ghostRatio  = 0.5
 )
 
-func newTwoQ(size int) twoQ {
-	size = max(size, 1)
-	// The lists hold at most size pages between them (the shard evicts
-	// before it adds), so they never evict on their own and an error is
-	// impossible for a positive size.
-	recent, _ := simplelru.NewLRU[uint64, *page.Page](size, nil)
-	frequent, _ := simplelru.NewLRU[uint64, *page.Page](size, nil)
-	ghost, _ := simplelru.NewLRU[uint64, struct{}](max(int(float64(size)*ghostRatio), 1), nil)
-	return twoQ{
-		recent:     recent,
-		frequent:   frequent,
-		ghost:      ghost,
-		recentSize: int(float64(size) * recentRatio),
-	}
+// entry is one cached page. The shard's map holds every entry; an entry
+// is also on exactly one of the shard's lists: recent or frequent while
+// it is clean and unpinned, held while it is dirty or pinned.
+type entry struct {
+	// p is written only under the shard's exclusive lock, so a reader
+	// holding the read lock may load it.
+	p *page.Page
+	// ref is set by hits, which hold only the read lock, and cleared by
+	// eviction under the exclusive lock.
+	ref atomic.Bool
+
+	// The fields below require the shard's exclusive lock.
+	id         uint64
+	pins       int
+	dirty      bool
+	list       *list
+	prev, next *entry
 }
 
-func (q *twoQ) len() int { return q.recent.Len() + q.frequent.Len() }
+func (e *entry) held() bool { return e.dirty || e.pins > 0 }
 
-// get returns the page and records the access: a second access moves a
-// page from recent to frequent.
-func (q *twoQ) get(id uint64) (*page.Page, bool) {
-	if p, ok := q.frequent.Get(id); ok {
-		return p, true
-	}
-	if p, ok := q.recent.Peek(id); ok {
-		q.recent.Remove(id)
-		q.frequent.Add(id, p)
-		return p, true
-	}
-	return nil, false
+// list is a doubly linked list of entries, most recently added at the
+// front, around a sentinel so that no link is ever nil.
+type list struct {
+	root entry
+	len  int
 }
 
-// put adds or replaces a page, keeping at most room pages, and returns how
-// many pages it evicted. With no room at all the page is not kept, which
-// counts as evicting it.
-func (q *twoQ) put(id uint64, p *page.Page, room int) (evicted int) {
-	if q.frequent.Contains(id) {
-		q.frequent.Add(id, p)
-		return 0
+func (l *list) init() {
+	l.root.prev, l.root.next = &l.root, &l.root
+	l.len = 0
+}
+
+func (l *list) pushFront(e *entry) {
+	e.list = l
+	e.prev, e.next = &l.root, l.root.next
+	e.prev.next, e.next.prev = e, e
+	l.len++
+}
+
+// back returns the oldest entry, or nil if the list is empty.
+func (l *list) back() *entry {
+	if l.len == 0 {
+		return nil
 	}
-	if q.recent.Contains(id) {
-		q.recent.Remove(id)
-		q.frequent.Add(id, p)
-		return 0
-	}
+	return l.root.prev
+}
+
+// unlink takes e off whichever list it is on.
+func unlink(e *entry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+	e.list.len--
+	e.list = nil
+}
+
+// The methods below implement the policy; they require s.mu held
+// exclusively.
+
+func (s *shard) initPolicy() {
+	s.recent.init()
+	s.frequent.init()
+	s.held.init()
+	// The ghost list evicts its own oldest ids, which is what it is for;
+	// NewLRU fails only for a size below 1.
+	s.ghost, _ = simplelru.NewLRU[uint64, struct{}](max(int(float64(s.size)*ghostRatio), 1), nil)
+	s.recentSize = int(float64(s.size) * recentRatio)
+}
+
+// room returns how many clean pages the shard may hold.
+func (s *shard) room() int { return s.size - s.held.len }
+
+// clean returns the number of clean, unpinned pages, the ones the policy
+// may evict.
+func (s *shard) clean() int { return s.recent.len + s.frequent.len }
+
+// update publishes the page count.
+func (s *shard) update() { s.pages.Store(int64(len(s.m))) }
+
+// insert hands e, cached but on no list, to the policy as a page not seen
+// since it was added, evicting to make room. With no room at all e is
+// dropped, which counts as evicting it.
+func (s *shard) insert(e *entry) {
+	e.ref.Store(false)
+	room := s.room()
 	if room <= 0 {
-		return 1
+		delete(s.m, e.id)
+		s.evictions.Add(1)
+		return
 	}
-	if q.ghost.Contains(id) {
-		// Evicted a short while ago and wanted again: it is hot.
-		evicted = q.makeRoom(room-1, true)
-		q.ghost.Remove(id)
-		q.frequent.Add(id, p)
-		return evicted
+	// An id evicted a short while ago and wanted again is hot.
+	ghostHit := s.ghost.Remove(e.id)
+	s.evictions.Add(uint64(s.makeRoom(room-1, ghostHit)))
+	if ghostHit {
+		s.frequent.pushFront(e)
+	} else {
+		s.recent.pushFront(e)
 	}
-	evicted = q.makeRoom(room-1, false)
-	q.recent.Add(id, p)
-	return evicted
 }
 
-// makeRoom evicts until at most room pages remain and returns how many it
-// evicted. ghostHit says the page about to be added is a returning one; it
-// then goes to frequent, so recent may keep its share.
-func (q *twoQ) makeRoom(room int, ghostHit bool) (evicted int) {
-	for q.len() > max(room, 0) {
-		n := q.recent.Len()
-		if n > 0 && (n > q.recentSize || (n == q.recentSize && !ghostHit) || q.frequent.Len() == 0) {
-			id, _, _ := q.recent.RemoveOldest()
-			q.ghost.Add(id, struct{}{})
+// makeRoom evicts until at most room clean pages remain and returns how
+// many it evicted. ghostHit says the page about to be added is a returning
+// one; it then goes to frequent, so recent may keep its share.
+//
+// Each turn of the loop either evicts a page or clears a reference bit,
+// and no hit can set one while s.mu is held exclusively, so it ends.
+func (s *shard) makeRoom(room int, ghostHit bool) (evicted int) {
+	for s.clean() > max(room, 0) {
+		n := s.recent.len
+		if n > 0 && (n > s.recentSize || (n == s.recentSize && !ghostHit) || s.frequent.len == 0) {
+			e := s.recent.back()
+			unlink(e)
+			if e.ref.Load() {
+				// Seen again since it was added: promote it.
+				e.ref.Store(false)
+				s.frequent.pushFront(e)
+				continue
+			}
+			delete(s.m, e.id)
+			s.ghost.Add(e.id, struct{}{})
 		} else {
-			q.frequent.RemoveOldest()
+			e := s.frequent.back()
+			unlink(e)
+			if e.ref.Load() {
+				e.ref.Store(false)
+				s.frequent.pushFront(e)
+				continue
+			}
+			delete(s.m, e.id)
 		}
 		evicted++
 	}
 	return evicted
 }
 
-// take removes a page and returns it, so the shard can hold it outside the
-// policy. The ghost entry, if any, is kept: it is only a hint.
-func (q *twoQ) take(id uint64) (*page.Page, bool) {
-	if p, ok := q.frequent.Peek(id); ok {
-		q.frequent.Remove(id)
-		return p, true
+// hold takes e out of the policy's reach, before it is made dirty or
+// pinned.
+func (s *shard) hold(e *entry) {
+	if e.list == &s.held {
+		return
 	}
-	if p, ok := q.recent.Peek(id); ok {
-		q.recent.Remove(id)
-		return p, true
-	}
-	return nil, false
+	unlink(e)
+	s.held.pushFront(e)
 }
 
-// forget drops every trace of id, the ghost entry included, since a freed
-// id that is reused names a different page.
-func (q *twoQ) forget(id uint64) {
-	q.frequent.Remove(id)
-	q.recent.Remove(id)
-	q.ghost.Remove(id)
+// release hands e back to the policy once it is neither dirty nor pinned.
+// Hits while it was held do not count: the engine's own reads of its
+// unsaved pages say nothing about what readers want.
+func (s *shard) release(e *entry) {
+	if e.held() {
+		return
+	}
+	unlink(e)
+	s.insert(e)
+	s.update()
 }
 
-func (q *twoQ) purge() {
-	q.recent.Purge()
-	q.frequent.Purge()
-	q.ghost.Purge()
+// shrink evicts clean pages until the shard is within its size again, or
+// has no clean pages left.
+func (s *shard) shrink() {
+	s.evictions.Add(uint64(s.makeRoom(s.room(), false)))
+	s.update()
+}
+
+// purge drops every page and every ghost.
+func (s *shard) purge() {
+	clear(s.m)
+	s.recent.init()
+	s.frequent.init()
+	s.held.init()
+	s.ghost.Purge()
+	s.update()
 }
