@@ -154,6 +154,7 @@ func (t *Tree) buildIndex(pg *page.Page, leaf bool) *page.Index {
 		p++
 	}
 	ix := &page.Index{Prefix: p, Heads: make([]uint64, n)}
+	copy(ix.Short[:], first[:min(p, len(ix.Short))])
 	for i := range n {
 		ix.Heads[i] = head(t.userKey(cellKey(pg.Cell(i), leaf)), p)
 	}
@@ -164,7 +165,12 @@ func (t *Tree) searchIndex(pg *page.Page, ix *page.Index, key []byte, leaf bool)
 	n := len(ix.Heads)
 	uk := t.userKey(key)
 	if p := ix.Prefix; p > 0 {
-		prefix := t.userKey(cellKey(pg.Cell(0), leaf))[:p]
+		var prefix []byte
+		if p <= len(ix.Short) {
+			prefix = ix.Short[:p]
+		} else {
+			prefix = t.userKey(cellKey(pg.Cell(0), leaf))[:p]
+		}
 		if len(uk) < p || !bytes.Equal(uk[:p], prefix) {
 			if bytes.Compare(uk, prefix) < 0 {
 				return 0, false

@@ -98,8 +98,11 @@ func Corruptf(id uint64, format string, args ...any) error {
 // Page is one 4 KiB page held in memory. Its methods assume a page that
 // passed Verify (or was built by New); they never read outside the buffer.
 type Page struct {
-	buf [Size]byte
+	// idx comes first: the garbage collector scans an object up to its
+	// last pointer, and a pointer after buf would make it walk all 4 KiB of
+	// every cached page on every cycle.
 	idx atomic.Pointer[Index]
+	buf [Size]byte
 }
 
 // Index is an in-memory search aid for a slotted page, built by the page's
@@ -108,6 +111,7 @@ type Page struct {
 // concurrently: equal indexes replace each other harmlessly.
 type Index struct {
 	Prefix int      // length of the key prefix every cell shares
+	Short  [16]byte // the prefix itself when it is at most 16 bytes, saving a read of cell 0
 	Heads  []uint64 // per cell: 8 key bytes after the prefix, big-endian, zero padded
 }
 
