@@ -2,6 +2,23 @@
 
 #include "textflag.h"
 
+// NARROW halves the window [AX, AX+CX) of the heads at SI with a
+// branchless (CMOV) step until at most 16 remain; DX holds q.
+#define NARROW(loop, done) \
+loop: \
+	CMPQ CX, $16 \
+	JLE  done \
+	MOVQ CX, BX \
+	SHRQ $1, BX \
+	LEAQ -1(AX)(BX*1), DI \
+	LEAQ (AX)(BX*1), R9 \
+	MOVQ (SI)(DI*8), R8 \
+	CMPQ R8, DX \
+	CMOVQCS R9, AX \
+	SUBQ BX, CX \
+	JMP  loop
+
+
 // func lowerBoundAVX512(h []uint64, q uint64) int
 //
 // Branchless binary search (CMOV) until at most 16 heads remain, then one
@@ -13,18 +30,7 @@ TEXT ·lowerBoundAVX512(SB), NOSPLIT, $0-40
 	MOVQ q+24(FP), DX
 	XORQ AX, AX
 
-narrow512:
-	CMPQ CX, $16
-	JLE  count512
-	MOVQ CX, BX
-	SHRQ $1, BX
-	LEAQ -1(AX)(BX*1), DI
-	LEAQ (AX)(BX*1), R9
-	MOVQ (SI)(DI*8), R8
-	CMPQ R8, DX
-	CMOVQCS R9, AX
-	SUBQ BX, CX
-	JMP  narrow512
+	NARROW(narrow512, count512)
 
 count512:
 	VPBROADCASTQ DX, Z0
@@ -70,18 +76,7 @@ TEXT ·lowerBoundAVX2(SB), NOSPLIT, $0-40
 	MOVQ q+24(FP), DX
 	XORQ AX, AX
 
-narrow2:
-	CMPQ CX, $16
-	JLE  count2
-	MOVQ CX, BX
-	SHRQ $1, BX
-	LEAQ -1(AX)(BX*1), DI
-	LEAQ (AX)(BX*1), R9
-	MOVQ (SI)(DI*8), R8
-	CMPQ R8, DX
-	CMOVQCS R9, AX
-	SUBQ BX, CX
-	JMP  narrow2
+	NARROW(narrow2, count2)
 
 count2:
 	LEAQ (SI)(AX*8), SI

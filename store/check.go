@@ -283,11 +283,8 @@ func (s *Store) Stats() (Stats, error) {
 func (s *Store) Prune(horizon batch.Offset) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.usable(); err != nil {
+	if err := s.writable(); err != nil {
 		return err
-	}
-	if s.opts.ReadOnly {
-		return ErrReadOnly
 	}
 	s.mu.Lock()
 	if horizon > s.applied {

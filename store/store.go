@@ -156,6 +156,17 @@ func (s *Store) usable() error {
 	return nil
 }
 
+// writable returns why the store cannot take a change, if it cannot.
+func (s *Store) writable() error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
 // fail records err as the reason every later call fails.
 func (s *Store) fail(err error) error {
 	failed := fmt.Errorf("projstore: store must be reopened after an interrupted change: %w", err)
@@ -225,11 +236,8 @@ func (s *Store) Apply(b *batch.WriteBatch) error {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.usable(); err != nil {
+	if err := s.writable(); err != nil {
 		return err
-	}
-	if s.opts.ReadOnly {
-		return ErrReadOnly
 	}
 	if b.Position <= s.applied {
 		return nil
