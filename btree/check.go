@@ -40,7 +40,10 @@ func (t *Tree) walk(id uint64, depth int, fn Visit) error {
 			if err != nil {
 				return err
 			}
-			for oid := r.Overflow; oid != 0; {
+			for n, oid := 0, r.Overflow; oid != 0; n++ {
+				if n > int(r.Len)/page.OverflowCapacity+1 {
+					return page.Corruptf(r.Overflow, "overflow chain longer than its value")
+				}
 				op, err := t.P.Page(oid)
 				if err != nil {
 					return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/page"
 )
 
 // Iterator walks the rows of one table as of one position, in key order,
@@ -218,6 +219,10 @@ func (it *Iterator) visible(c *btree.Cursor, history bool) bool {
 		return batch.Offset(c.Stamp()) <= it.pos
 	}
 	k := c.Key()
+	if len(k) <= btree.SuffixSize {
+		it.err = page.Corruptf(it.t.hist.Root, "history key of %d bytes", len(k))
+		return false
+	}
 	created := ^beU64(k[len(k)-8:])
 	return batch.Offset(created) <= it.pos && it.pos < batch.Offset(c.Stamp())
 }
@@ -229,6 +234,10 @@ func (it *Iterator) skip(c *btree.Cursor, history bool) {
 		return
 	}
 	for c.Valid() && !it.visible(c, history) {
+		if it.err != nil {
+			c.Reset(&btree.Tree{})
+			return
+		}
 		if it.forward {
 			c.Next()
 		} else {
