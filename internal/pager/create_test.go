@@ -53,3 +53,48 @@ func TestCrashDuringCreate(t *testing.T) {
 		t.Fatal("a foreign file was overwritten")
 	}
 }
+
+// After every commit the file holds every page the superblock counts, and a
+// superblock that counts more than the file holds is refused as corrupt.
+func TestPageCountWithinFile(t *testing.T) {
+	fs := vfs.NewFault()
+	f, err := fs.Open("db", true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(f, Options{CacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		// Allocate and free in one epoch: those ids are counted but the
+		// pages are never written.
+		var ids []uint64
+		for range 5 + round {
+			pg, err := p.Alloc(page.TypeLeaf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, pg.ID())
+		}
+		for _, id := range ids[1:] {
+			p.Free(id)
+		}
+		if err := p.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if size, _ := f.Size(); uint64(size) < p.Durable().PageCount*page.Size {
+			t.Fatalf("round %d: file of %d bytes, superblock counts %d pages", round, size, p.Durable().PageCount)
+		}
+	}
+	p.Close()
+
+	sb := superblock.Superblock{Generation: 4, PageCount: 1 << 30, FreeHead: 2, FreeTail: 2}
+	img := make([]byte, 3*page.Size)
+	copy(img, sb.Encode().Bytes())
+	fs.SetImage("forged", img)
+	f2, _ := fs.Open("forged", true, false)
+	if _, err := Open(f2, Options{}); !errors.Is(err, page.ErrCorrupt) {
+		t.Fatalf("open of a superblock counting 2^30 pages in a 3-page file: %v", err)
+	}
+}

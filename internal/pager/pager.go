@@ -32,7 +32,8 @@ type Pager struct {
 	file     vfs.File
 	cache    *cache.Cache
 	readOnly bool
-	spillAt  int // dirty pages that trigger a spill
+	size     int64 // bytes the file holds, as far as this pager wrote or saw
+	spillAt  int   // dirty pages that trigger a spill
 	validate func(*page.Page) error
 
 	// Durable state and the state being built by the current epoch.
@@ -93,9 +94,17 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		case err != nil:
 			return nil, err
 		default:
+			// Every commit extends the file over the pages it counts, so
+			// a claim past the end (but for a new file's one reserved
+			// page) is damage; trusting it would send writes gigabytes
+			// away.
+			if sb.PageCount > uint64(size/page.Size)+1 {
+				return nil, page.Corruptf(superblock.Slot(sb.Generation), "superblock counts %d pages, the file holds %d", sb.PageCount, size/page.Size)
+			}
 			p.durable = *sb
 		}
 	}
+	p.size = max(p.size, size)
 	p.next = p.durable
 	p.next.Generation = p.durable.Generation + 1
 	p.pageCount.Store(p.next.PageCount)
@@ -136,6 +145,7 @@ func (p *Pager) initialise() error {
 	if _, err := p.file.WriteAt(p.durable.Encode().Bytes(), page.Size); err != nil {
 		return err
 	}
+	p.size = 2 * page.Size
 	return p.file.Sync()
 }
 
@@ -361,8 +371,10 @@ func (p *Pager) writePage(pg *page.Page, gen uint64) error {
 		pg.SetGen(gen)
 	}
 	pg.Seal()
-	_, err := p.file.WriteAt(pg.Bytes(), int64(pg.ID())*page.Size)
+	off := int64(pg.ID()) * page.Size
+	_, err := p.file.WriteAt(pg.Bytes(), off)
 	p.writes.Add(1)
+	p.size = max(p.size, off+page.Size)
 	return err
 }
 
@@ -395,6 +407,15 @@ func (p *Pager) Commit() error {
 		if err := p.writePage(pg, gen); err != nil {
 			return err
 		}
+	}
+	// Pages counted but never written (freed in the epoch that allocated
+	// them, or the reserved free-list tail) still get room in the file, so
+	// that a durable superblock never counts past the end.
+	if need := int64(p.next.PageCount) * page.Size; need > p.size {
+		if err := p.file.Truncate(need); err != nil {
+			return err
+		}
+		p.size = need
 	}
 	if err := p.file.Sync(); err != nil {
 		return err
