@@ -150,3 +150,31 @@ func BenchmarkHotApply1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "ops/s")
 }
+
+// BenchmarkHotApply1000Sequential applies 1000-op batches of keys in log
+// order (a big-endian counter), the shape of an event-sourced projection
+// keyed by sequence number: consecutive keys share a leaf.
+func BenchmarkHotApply1000Sequential(b *testing.B) {
+	s, err := OpenMemory(&Options{CacheBytes: 256 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	val := make([]byte, 100)
+	keys := make([][8]byte, 1000)
+	b.ReportAllocs()
+	pos := batch.Offset(0)
+	wb := batch.New(0)
+	for b.Loop() {
+		pos++
+		wb.Reset(pos)
+		for j := range keys {
+			binary.BigEndian.PutUint64(keys[j][:], uint64(pos)*1000+uint64(j))
+			wb.Put(1, keys[j][:], val)
+		}
+		if err := s.Apply(wb); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "ops/s")
+}
