@@ -295,7 +295,7 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 		return 0, nil, err
 	}
 	putLeafCell(nb, ins.key, ins.stamp, &ins.ref)
-	return t.splitNode(pg, i, nb, len(ins.key) == 0)
+	return t.splitNode(pg, i, nb)
 }
 
 // insertBranch adds the separator a child split produced, next to child ci.
@@ -317,7 +317,7 @@ func (t *Tree) insertBranch(pg *page.Page, ci int, sp *split) (*split, error) {
 		return nil, err
 	}
 	putBranchCell(nb, sp.key, sp.right)
-	_, s, err := t.splitNode(pg, ci, nb, false)
+	_, s, err := t.splitNode(pg, ci, nb)
 	return s, err
 }
 
@@ -325,7 +325,7 @@ func (t *Tree) insertBranch(pg *page.Page, ci int, sp *split) (*split, error) {
 // right sibling, by bytes. Leaves copy their first right key up; branches
 // move their middle cell up. Appending at the end (sequential keys, log
 // order) keeps the left node full instead of halving it.
-func (t *Tree) splitNode(pg *page.Page, at int, cell []byte, _ bool) (uint64, *split, error) {
+func (t *Tree) splitNode(pg *page.Page, at int, cell []byte) (uint64, *split, error) {
 	old := tmpPages.Get().(*page.Page)
 	defer tmpPages.Put(old)
 	old.CopyFrom(pg)

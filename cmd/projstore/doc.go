@@ -1,0 +1,5 @@
+// Command projstore builds, inspects and repairs projstore stores: apply a
+// log of write batches, read the state now or at any earlier position, and
+// check, dump or recover the file. Run 'projstore help' for the commands;
+// the implementation lives in internal/cli.
+package main
