@@ -361,7 +361,13 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 	}
 	defer it.Close()
 	var out []KV
-	var arena []byte // rows share one buffer, grown by append
+	if limit > 0 {
+		out = make([]KV, 0, min(limit, 4096))
+	}
+	// Rows share one buffer. When a chunk of rows shows their size, the
+	// buffer is sized for the rest of the limit at once instead of by
+	// doubling (most of a scan's time went to growing and copying it).
+	arena := make([]byte, 0, 128*scanChunk) // the first chunk's guess
 	keep := func(b []byte) []byte {
 		n := len(arena)
 		arena = append(arena, b...)
@@ -392,6 +398,14 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 			}
 		}
 		s.mu.RUnlock()
+		if limit > 0 && !done && len(out) == scanChunk {
+			per := len(arena)/len(out) + 1
+			if want := per * min(limit, 1<<16); want > cap(arena) {
+				arena = append(make([]byte, 0, want), arena...)
+				// Rows kept so far point into the old buffer, which they
+				// keep alive; only new rows go to the new one.
+			}
+		}
 	}
 	if it.err != nil {
 		return nil, it.err
