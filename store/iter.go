@@ -343,9 +343,9 @@ func (s *Store) Scan(t batch.TableID, start, end []byte, limit int) ([]KV, error
 }
 
 // scanChunk bounds the rows a scan reads under one hold of the read lock:
-// enough to make the lock's cost vanish per row, few enough that Apply
-// waits for about one leaf's worth of work.
-const scanChunk = 64
+// about one leaf of 100-byte rows, so Apply waits for at most a leaf step
+// (DESIGN.md §2.6), while the lock's cost still spreads over many rows.
+const scanChunk = 16
 
 // ScanAt returns up to limit rows of table t in [start, end) as of pos.
 func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
@@ -367,7 +367,7 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 	// Rows share one buffer. When a chunk of rows shows their size, the
 	// buffer is sized for the rest of the limit at once instead of by
 	// doubling (most of a scan's time went to growing and copying it).
-	arena := make([]byte, 0, 128*scanChunk) // the first chunk's guess
+	arena := make([]byte, 0, 128*scanChunk) // the first chunk's guess; resized after it
 	keep := func(b []byte) []byte {
 		n := len(arena)
 		arena = append(arena, b...)
