@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/crc"
 	"github.com/projstore/projstore/internal/inspect"
 	"github.com/projstore/projstore/internal/logfile"
 	"github.com/projstore/projstore/store"
@@ -178,6 +180,7 @@ func statsText(path string, st store.Stats, fileBytes int64) string {
 	g.add("cache", fmt.Sprintf("%s of %s held, %s hits, %s misses, %s evictions (this process)",
 		size(c.Bytes), size(c.MaxBytes), commas(c.Hits), commas(c.Misses), commas(c.Evictions)))
 	g.add("file I/O", fmt.Sprintf("%s page reads, %s page writes, %s syncs (this process)", commas(st.Reads), commas(st.Writes), commas(st.Syncs)))
+	g.add("cpu", hotPath())
 	return g.String()
 }
 
@@ -325,10 +328,19 @@ var versionCmd = &command{
 		if err := wantArgs(args, 0, 0); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(e.stdout, "projstore %s (file format %d, binary log format %d, %s %s/%s)\n",
-			buildVersion(), superblock.Version, logfile.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		_, err := fmt.Fprintf(e.stdout, "projstore %s (file format %d, binary log format %d, %s %s/%s)\n%s\n",
+			buildVersion(), superblock.Version, logfile.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH, hotPath())
 		return err
 	}),
+}
+
+// hotPath says which CPU paths this build uses on this machine.
+func hotPath() string {
+	how := "in software"
+	if crc.Hardware() {
+		how = "with the CPU's CRC instructions"
+	}
+	return fmt.Sprintf("CRC32C %s; key search kernel %s", how, btree.SearchKernel())
 }
 
 func buildVersion() string {

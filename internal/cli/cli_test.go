@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"github.com/projstore/projstore/btree"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,7 +44,7 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := run(t, "", "version").ok(t)
-	r.says(t, "projstore ", "file format 1", "binary log format 1", "go1.")
+	r.says(t, "projstore ", "file format 1", "binary log format 1", "go1.", "CRC32C ", "key search kernel "+btree.SearchKernel())
 	if r2 := run(t, "", "--version").ok(t); r2.stdout != r.stdout {
 		t.Fatalf("--version says %q, version says %q", r2.stdout, r.stdout)
 	}
