@@ -3,12 +3,13 @@ package cli
 import (
 	"errors"
 	"flag"
-	"github.com/projstore/projstore/btree"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/projstore/projstore/btree"
 )
 
 func TestHelp(t *testing.T) {
