@@ -11,6 +11,7 @@ type Cursor struct {
 	t     *Tree
 	stack []frame
 	err   error
+	buf   [6]frame // the stack's first home: trees are rarely deeper
 }
 
 type frame struct {
@@ -19,7 +20,11 @@ type frame struct {
 }
 
 // Cursor returns an unpositioned cursor over t.
-func (t *Tree) Cursor() *Cursor { return &Cursor{t: t} }
+func (t *Tree) Cursor() *Cursor {
+	c := &Cursor{t: t}
+	c.stack = c.buf[:0]
+	return c
+}
 
 // Reset re-targets c at t, keeping its buffers.
 func (c *Cursor) Reset(t *Tree) {

@@ -472,6 +472,9 @@ func (s *Store) decodeTable(key, v []byte) (*table, error) {
 	return t, nil
 }
 
+// cursors recycles the read paths' cursors (and their stacks).
+var cursors = sync.Pool{New: func() any { return (&btree.Tree{}).Cursor() }}
+
 // liveTable returns the live incarnation of id, or nil. Callers hold mu
 // (either way) or wmu.
 func (s *Store) liveTable(id batch.TableID) (*table, error) {
@@ -500,7 +503,9 @@ func (s *Store) tableAt(id batch.TableID, pos batch.Offset) (*table, error) {
 	if t != nil && pos >= t.start {
 		return t, nil
 	}
-	c := s.catalog.Cursor()
+	c := cursors.Get().(*btree.Cursor)
+	defer cursors.Put(c)
+	c.Reset(&s.catalog)
 	if !c.SeekGE(catalogKey(id, pos+1)) {
 		return nil, c.Err()
 	}
@@ -581,8 +586,11 @@ func (s *Store) getAt(id batch.TableID, key []byte, pos batch.Offset) ([]byte, e
 	if pos == s.applied && t.dropped == batch.MaxOffset {
 		return nil, ErrNotFound // no closed version is visible at the applied position
 	}
-	c := t.hist.Cursor()
-	hk := histKey(make([]byte, 0, len(key)+8), key, pos)
+	c := cursors.Get().(*btree.Cursor)
+	defer cursors.Put(c)
+	c.Reset(&t.hist)
+	var buf [64]byte // longer keys spill to the heap via append
+	hk := histKey(buf[:0], key, pos)
 	if !c.SeekGE(hk) {
 		return nil, notFound(c.Err())
 	}
