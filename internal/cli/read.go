@@ -43,20 +43,26 @@ with exit status 1.
 	},
 }
 
+// tableKeyArgs checks the arguments DB TABLE KEY and parses the last two.
+func tableKeyArgs(args []string) (batch.TableID, []byte, error) {
+	if err := wantArgs(args, 3, 3); err != nil {
+		return 0, nil, err
+	}
+	t, err := parseTable(args[1])
+	if err != nil {
+		return 0, nil, err
+	}
+	key, err := parseKeyArg("KEY", args[2])
+	return t, key, err
+}
+
 type getOptions struct {
 	at  positionFlag
 	raw bool
 }
 
 func runGet(e *env, args []string, o getOptions) (err error) {
-	if err := wantArgs(args, 3, 3); err != nil {
-		return err
-	}
-	t, err := parseTable(args[1])
-	if err != nil {
-		return err
-	}
-	key, err := parseKeyArg("KEY", args[2])
+	t, key, err := tableKeyArgs(args)
 	if err != nil {
 		return err
 	}
@@ -316,14 +322,7 @@ that replaced or deleted it ("-" while it is live), and its value.
 }
 
 func runHistory(e *env, args []string, format string) (err error) {
-	if err := wantArgs(args, 3, 3); err != nil {
-		return err
-	}
-	t, err := parseTable(args[1])
-	if err != nil {
-		return err
-	}
-	key, err := parseKeyArg("KEY", args[2])
+	t, key, err := tableKeyArgs(args)
 	if err != nil {
 		return err
 	}
