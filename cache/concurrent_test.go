@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/projstore/projstore/page"
 )
@@ -260,10 +261,25 @@ func TestHitTakesReadLock(t *testing.T) {
 	c.Add(p)
 	s := &c.shards[0]
 	s.mu.RLock()
-	got, ok := c.Get(5)
-	_, missing := c.Get(6)
-	s.mu.RUnlock()
-	if !ok || got != p || missing {
-		t.Errorf("Get under a shared read lock = %p, %v and %v; want %p, true and false", got, ok, missing, p)
+	defer s.mu.RUnlock()
+	// Get runs in a goroutine so that a hit taking the exclusive lock
+	// shows up as a failure here rather than as the test binary's timeout.
+	type result struct {
+		got         *page.Page
+		ok, missing bool
+	}
+	done := make(chan result, 1)
+	go func() {
+		got, ok := c.Get(5)
+		_, missing := c.Get(6)
+		done <- result{got, ok, missing}
+	}()
+	select {
+	case r := <-done:
+		if !r.ok || r.got != p || r.missing {
+			t.Errorf("Get under a shared read lock = %p, %v and %v; want %p, true and false", r.got, r.ok, r.missing, p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Get blocked behind a shared read lock: the hit path takes the shard's exclusive lock")
 	}
 }
