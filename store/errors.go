@@ -7,6 +7,7 @@ import (
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/internal/pager"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/superblock"
 )
 
 // MaxKeySize is the longest key a table accepts.
@@ -29,6 +30,10 @@ var (
 	ErrCorrupt            = page.ErrCorrupt
 	// ErrBadOp: an op of unknown kind, or carrying fields its kind has none of.
 	ErrBadOp = batch.ErrBadOp
+	// ErrNewerFormat: Open refuses a file written by a newer format version.
+	ErrNewerFormat = superblock.ErrNewerVersion
+	// ErrNotDatabase: Open found no projstore superblock in the file.
+	ErrNotDatabase = superblock.ErrNotDatabase
 )
 
 // CorruptionError names a page whose contents cannot be trusted. It matches
