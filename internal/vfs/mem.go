@@ -163,5 +163,10 @@ func truncate(b []byte, size int64) []byte {
 		clear(b[old:])
 		return b
 	}
-	return append(b, make([]byte, n-len(b))...)
+	// Double the capacity: append grows large slices by about 1.25x, and a
+	// file that grows a page at a time would be copied over and over (a
+	// third of an in-memory store's Apply time went there).
+	nb := make([]byte, n, max(n, 2*cap(b)))
+	copy(nb, b)
+	return nb
 }
