@@ -16,6 +16,9 @@ const (
 	SuffixSize = 8
 	// MaxKey is the longest key a tree accepts, suffix included.
 	MaxKey = 1024 + SuffixSize
+	// MaxValue is the largest value a tree stores. A cell claiming more is
+	// damage: reads size their buffers by the claim.
+	MaxValue = 64 << 20
 )
 
 func leafKey(c []byte) []byte {

@@ -236,7 +236,7 @@ func ValidatePage(pg *page.Page) error {
 				return page.Corruptf(pg.ID(), "leaf cell %d has flags %#x", i, c[0])
 			}
 			if c[0]&flagOverflow != 0 {
-				if rest != 8 || n == 0 {
+				if rest != 8 || n == 0 || n > MaxValue {
 					return page.Corruptf(pg.ID(), "leaf cell %d: bad overflow reference", i)
 				}
 			} else if uint32(rest) != n {

@@ -2,6 +2,7 @@ package btree
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
@@ -150,4 +151,26 @@ func TestIndexDroppedOnChange(t *testing.T) {
 		t.Fatalf("Alloc kept the index (err %v)", err)
 	}
 	_ = bytes.Compare
+}
+
+// A cell claiming an overflow value over MaxValue is damage: readers size
+// buffers by the claim, so it is refused when the page is loaded.
+func TestValidateRejectsHugeValueClaim(t *testing.T) {
+	pg := page.New(4, page.TypeLeaf)
+	r := Ref{Len: MaxValue + 1, Overflow: 9}
+	b, err := pg.Alloc(0, leafCellSize(3, &r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	putLeafCell(b, []byte("key"), 1, &r)
+	if err := ValidatePage(pg); !errors.Is(err, page.ErrCorrupt) {
+		t.Fatalf("ValidatePage: %v, want corruption", err)
+	}
+	r.Len = MaxValue
+	b, _ = pg.Alloc(0, leafCellSize(3, &r))
+	pg.Delete(1)
+	putLeafCell(b, []byte("key"), 1, &r)
+	if err := ValidatePage(pg); err != nil {
+		t.Fatalf("ValidatePage of a MaxValue claim: %v", err)
+	}
 }

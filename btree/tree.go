@@ -124,8 +124,8 @@ func (t *Tree) Swap(key []byte, stamp uint64, value []byte, old *Ref) (oldStamp 
 // NewRef stores value for a key of length k: inline when the leaf cell
 // stays small, else in a new overflow chain.
 func (t *Tree) NewRef(k int, value []byte) (Ref, error) {
-	if uint64(len(value)) > 1<<32-1 {
-		return Ref{}, fmt.Errorf("btree: value of %d bytes", len(value))
+	if len(value) > MaxValue {
+		return Ref{}, fmt.Errorf("btree: value of %d bytes, the limit is %d", len(value), MaxValue)
 	}
 	r := Ref{Len: uint32(len(value))}
 	if inline(k, len(value)) {

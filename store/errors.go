@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/internal/pager"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/superblock"
@@ -14,7 +15,7 @@ import (
 const MaxKeySize = 1024
 
 // MaxValueSize is the largest value a table accepts.
-const MaxValueSize = 64 << 20
+const MaxValueSize = btree.MaxValue
 
 // Errors returned by the store. Wrapped errors match them with errors.Is.
 var (

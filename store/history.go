@@ -19,12 +19,12 @@ type Version struct {
 // History returns every version of key in table t still kept (not pruned),
 // newest first, across drops of the table.
 func (s *Store) History(t batch.TableID, key []byte) ([]Version, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	if err := checkKey(key); err != nil {
 		return nil, err
 	}
 	var out []Version

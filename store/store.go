@@ -231,13 +231,13 @@ func validate(b *batch.WriteBatch) error {
 // anything changes; within it a later op on the same key wins, and a drop
 // empties the table for the ops before it.
 func (s *Store) Apply(b *batch.WriteBatch) error {
-	if b == nil {
-		return fmt.Errorf("%w: nil batch", ErrBadOp)
-	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.writable(); err != nil {
 		return err
+	}
+	if b == nil {
+		return fmt.Errorf("%w: nil batch", ErrBadOp)
 	}
 	if b.Position <= s.applied {
 		return nil

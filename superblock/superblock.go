@@ -121,22 +121,29 @@ func (sb *Superblock) check() error {
 	if err := inFile("catalog", sb.Catalog, true); err != nil {
 		return err
 	}
-	if err := inFile("free-list head", sb.FreeHead, true); err != nil {
+	// Every commit keeps a free-list head and a reserved tail, both real
+	// pages: a zero here would send the next free-list page over slot 0.
+	if err := inFile("free-list head", sb.FreeHead, false); err != nil {
 		return err
 	}
-	if sb.FreeHead != 0 && (sb.FreeTail < 2 || sb.FreeTail >= sb.PageCount) {
-		return fmt.Errorf("free-list tail %d outside the file of %d pages", sb.FreeTail, sb.PageCount)
+	if err := inFile("free-list tail", sb.FreeTail, false); err != nil {
+		return err
 	}
 	if sb.FreeTaken > page.FreeCapacity {
 		return fmt.Errorf("free-list head offset %d", sb.FreeTaken)
 	}
-	if sb.FreeCount > sb.PageCount || (sb.FreeHead == 0) != (sb.FreeCount == 0 && sb.FreeHead == 0) {
+	if sb.FreeCount > sb.PageCount {
 		return fmt.Errorf("free-list count %d", sb.FreeCount)
 	}
 	if sb.Horizon > sb.Applied {
 		return fmt.Errorf("horizon %d beyond applied position %d", sb.Horizon, sb.Applied)
 	}
 	return nil
+}
+
+// HasMagic reports whether b, a slot's bytes, carries the projstore magic.
+func HasMagic(b []byte) bool {
+	return len(b) >= offMagic+len(Magic) && string(b[offMagic:offMagic+len(Magic)]) == Magic
 }
 
 // Slots holds what Read found in each slot: a superblock or the error that

@@ -249,3 +249,24 @@ func pattern(n int, seed uint64) []byte {
 	}
 	return b
 }
+
+// Every commit keeps a free-list head and reserved tail on real pages; a
+// superblock with zeros there (which would send the next free-list page over
+// slot 0) is rejected even with a valid checksum.
+func TestFreeListEndsInsideFile(t *testing.T) {
+	for _, sb := range []superblock.Superblock{
+		{Generation: 3, PageCount: 10},
+		{Generation: 3, PageCount: 10, FreeHead: 2},
+		{Generation: 3, PageCount: 10, FreeTail: 2},
+		{Generation: 3, PageCount: 10, FreeHead: 2, FreeTail: 10},
+	} {
+		p := sb.Encode()
+		if _, err := superblock.Decode(p.Bytes(), p.ID()); err == nil {
+			t.Errorf("Decode accepted free list head %d tail %d in %d pages", sb.FreeHead, sb.FreeTail, sb.PageCount)
+		}
+	}
+	ok := superblock.Superblock{Generation: 3, PageCount: 10, FreeHead: 2, FreeTail: 9}
+	if p := ok.Encode(); func() error { _, err := superblock.Decode(p.Bytes(), p.ID()); return err }() != nil {
+		t.Error("Decode rejected a valid free list")
+	}
+}

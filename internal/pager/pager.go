@@ -85,9 +85,10 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 			return nil, err
 		}
 	} else {
-		sb, err := superblock.Read(file).Newest(opts.Older)
+		slots := superblock.Read(file)
+		sb, err := slots.Newest(opts.Older)
 		switch {
-		case err != nil && !opts.ReadOnly && !opts.Older && interruptedCreate(file, size):
+		case err != nil && !opts.ReadOnly && !opts.Older && interruptedCreate(file, size, slots):
 			if err := p.initialise(); err != nil {
 				return nil, err
 			}
@@ -113,15 +114,34 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 
 // interruptedCreate reports whether file is what a crash during initialise
 // leaves: at most the two slot pages, page 0 still zero (initialise writes it
-// first) and no valid superblock. Nothing else looks like that, so it is
-// safe to initialise again.
-func interruptedCreate(file vfs.File, size int64) bool {
+// first), and page 1 missing, zero, or a torn copy of this build's own
+// superblock. A newer format's file or anything with foreign bytes does not
+// qualify, so only a file this code began to create is initialised again.
+func interruptedCreate(file vfs.File, size int64, slots superblock.Slots) bool {
 	if size > 2*page.Size {
 		return false
 	}
-	b := make([]byte, page.Size)
+	for _, err := range slots.Err {
+		if errors.Is(err, superblock.ErrNewerVersion) {
+			return false
+		}
+	}
+	b := make([]byte, 2*page.Size)
 	n, _ := file.ReadAt(b, 0)
-	for _, c := range b[:n] {
+	b = b[:n]
+	for _, c := range b[:min(n, page.Size)] {
+		if c != 0 {
+			return false
+		}
+	}
+	if n <= page.Size {
+		return true
+	}
+	slot1 := b[page.Size:]
+	if superblock.HasMagic(slot1) {
+		return true // a torn write of our own superblock
+	}
+	for _, c := range slot1 {
 		if c != 0 {
 			return false
 		}
@@ -366,9 +386,10 @@ func (p *Pager) Spill() error {
 
 func (p *Pager) writePage(pg *page.Page, gen uint64) error {
 	// Sealing in place is safe while readers look at the page: they never
-	// read the CRC bytes, and the generation was set when it was allocated.
-	if pg.Gen() != gen {
-		pg.SetGen(gen)
+	// read the CRC bytes. The generation was set when the page was
+	// allocated in this epoch, the only pages written.
+	if id := pg.ID(); id < 2 || pg.Gen() != gen {
+		return page.Corruptf(id, "refusing to write page %d of generation %d in commit %d", id, pg.Gen(), gen)
 	}
 	pg.Seal()
 	off := int64(pg.ID()) * page.Size
