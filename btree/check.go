@@ -40,21 +40,8 @@ func (t *Tree) walk(id uint64, depth int, fn Visit) error {
 			if err != nil {
 				return err
 			}
-			for n, oid := 0, r.Overflow; oid != 0; n++ {
-				if n > int(r.Len)/page.OverflowCapacity+1 {
-					return page.Corruptf(r.Overflow, "overflow chain longer than its value")
-				}
-				op, err := t.P.Page(oid)
-				if err != nil {
-					return err
-				}
-				if op.Type() != page.TypeOverflow {
-					return page.Corruptf(oid, "overflow chain reaches a %v page", op.Type())
-				}
-				if err := fn(oid, op, -1); err != nil {
-					return err
-				}
-				oid = op.Aux()
+			if err := t.chain(r, func(oid uint64, op *page.Page) error { return fn(oid, op, -1) }); err != nil {
+				return err
 			}
 		}
 	default:
@@ -137,10 +124,9 @@ func (t *Tree) Check() (height int, entries int, err error) {
 				if err != nil {
 					return err
 				}
-				if r.Overflow != 0 {
-					if _, err := t.Value(nil, r); err != nil {
-						return err
-					}
+				// Walking the chain checks it without reading the value.
+				if err := t.chain(r, func(uint64, *page.Page) error { return nil }); err != nil {
+					return err
 				}
 			}
 			entries += n

@@ -416,32 +416,53 @@ func (t *Tree) Value(dst []byte, r Ref) ([]byte, error) {
 	if r.Overflow == 0 {
 		return append(dst, r.Inline...), nil
 	}
-	want := int(r.Len)
 	base := len(dst)
-	dst = growCap(dst, want)
-	id := r.Overflow
-	for len(dst)-base < want {
+	dst = growCap(dst, int(r.Len))
+	err := t.chain(r, func(_ uint64, pg *page.Page) error {
+		dst = append(dst, pg.Payload()...)
+		return nil
+	})
+	if err != nil {
+		return dst[:base], err
+	}
+	return dst, nil
+}
+
+// chain calls fn for each page of r's overflow chain, in order, after
+// checking it: an overflow page whose payload is full unless it is the last,
+// with payloads adding up to exactly r.Len. The accounting also bounds the
+// walk: a chain that loops is reported, never followed for ever.
+func (t *Tree) chain(r Ref, fn func(id uint64, pg *page.Page) error) error {
+	if r.Overflow == 0 {
+		return nil
+	}
+	want, got := int(r.Len), 0
+	for id := r.Overflow; id != 0 || got < want; {
 		if id == 0 {
-			return dst[:base], page.Corruptf(r.Overflow, "overflow chain ends after %d of %d bytes", len(dst)-base, want)
+			return page.Corruptf(r.Overflow, "overflow chain ends after %d of %d bytes", got, want)
+		}
+		if got >= want {
+			return page.Corruptf(r.Overflow, "overflow chain longer than its %d-byte value", want)
 		}
 		pg, err := t.P.Page(id)
 		if err != nil {
-			return dst[:base], err
+			return err
 		}
 		if pg.Type() != page.TypeOverflow {
-			return dst[:base], page.Corruptf(id, "overflow chain reaches a %v page", pg.Type())
+			return page.Corruptf(id, "overflow chain reaches a %v page", pg.Type())
 		}
-		p := pg.Payload()
-		if len(p) == 0 || len(dst)-base+len(p) > want || (len(dst)-base+len(p) < want && len(p) != page.OverflowCapacity) {
-			return dst[:base], page.Corruptf(id, "overflow page holds %d bytes at offset %d of a %d-byte value", len(p), len(dst)-base, want)
+		n := len(pg.Payload())
+		if n == 0 || got+n > want || (got+n < want && n != page.OverflowCapacity) {
+			return page.Corruptf(id, "overflow page holds %d bytes at offset %d of a %d-byte value", n, got, want)
 		}
-		dst = append(dst, p...)
-		id = pg.Aux()
+		got += n
+		next := pg.Aux()
+		if err := fn(id, pg); err != nil {
+			return err
+		}
+		id = next
 	}
-	if id != 0 {
-		return dst[:base], page.Corruptf(r.Overflow, "overflow chain longer than its %d-byte value", want)
-	}
-	return dst, nil
+	return nil
 }
 
 func growCap(b []byte, n int) []byte {
@@ -455,23 +476,10 @@ func growCap(b []byte, n int) []byte {
 
 // FreeRef frees the overflow chain of r, if any.
 func (t *Tree) FreeRef(r Ref) error {
-	id := r.Overflow
-	for n := 0; id != 0; n++ {
-		if n > int(r.Len)/page.OverflowCapacity+1 {
-			return page.Corruptf(r.Overflow, "overflow chain longer than its value")
-		}
-		pg, err := t.P.Page(id)
-		if err != nil {
-			return err
-		}
-		if pg.Type() != page.TypeOverflow {
-			return page.Corruptf(id, "overflow chain reaches a %v page", pg.Type())
-		}
-		next := pg.Aux()
+	return t.chain(r, func(id uint64, _ *page.Page) error {
 		t.P.Free(id)
-		id = next
-	}
-	return nil
+		return nil
+	})
 }
 
 // Delete removes key, reporting the removed entry in old (whose overflow
