@@ -162,11 +162,19 @@ func TestIteratorDoesNotBlockApply(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := m.Scan(1, nil, nil, base)
-		if len(want) < 20 {
-			t.Fatalf("seed %d: table 1 has only %d rows at %d", sd, len(want), base)
+		// Scan whichever table holds the most rows at base: a seed's drops
+		// can leave any one of them nearly empty.
+		var tbl batch.TableID
+		var want []store.KV
+		for c := batch.TableID(1); c <= 3; c++ {
+			if rows := m.Scan(c, nil, nil, base); len(rows) > len(want) {
+				tbl, want = c, rows
+			}
 		}
-		it, err := s.NewIterator(1, nil, nil, base)
+		if len(want) < 20 {
+			t.Fatalf("seed %d: no table has 20 rows at %d (most: %d)", sd, base, len(want))
+		}
+		it, err := s.NewIterator(tbl, nil, nil, base)
 		if err != nil {
 			t.Fatal(err)
 		}
