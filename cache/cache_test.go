@@ -218,8 +218,11 @@ func TestMarkDirty(t *testing.T) {
 		t.Fatal("MarkDirty of an uncached page returned true")
 	}
 	c.Add(p)
-	if !c.MarkDirty(7) || !c.MarkDirty(7) {
+	if !c.MarkDirty(7) {
 		t.Fatal("MarkDirty of a cached page returned false")
+	}
+	if !c.MarkDirty(7) { // again: still one dirty page
+		t.Fatal("MarkDirty of a dirty page returned false")
 	}
 	if c.DirtyLen() != 1 {
 		t.Fatalf("DirtyLen = %d, want 1", c.DirtyLen())
@@ -272,8 +275,11 @@ func TestPin(t *testing.T) {
 	c.Unpin(1) // not pinned: nothing to do
 	p := newPage(1)
 	c.Add(p)
-	if !c.Pin(1) || !c.Pin(1) {
+	if !c.Pin(1) {
 		t.Fatal("Pin of a cached page returned false")
+	}
+	if !c.Pin(1) { // pins nest
+		t.Fatal("second Pin of a cached page returned false")
 	}
 	if st := c.Stats(); st.Pinned != 1 {
 		t.Errorf("Pinned = %d, want 1", st.Pinned)

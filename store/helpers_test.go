@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"math/rand/v2"
 	"os"
 
@@ -55,13 +54,6 @@ func openMem(t tb, fsys vfs.FS, opts *store.Options) *store.Store {
 func put(t tb, s *store.Store, tid batch.TableID, key, value []byte) {
 	t.Helper()
 	must(t, s.Apply(batch.New(s.AppliedPosition()+1).Put(tid, key, value)))
-}
-
-func wantErr(t tb, err, target error, what string) {
-	t.Helper()
-	if !errors.Is(err, target) {
-		t.Fatalf("%s: error %v, want %v", what, err, target)
-	}
 }
 
 func wantValue(t tb, got []byte, err error, want []byte, what string) {
