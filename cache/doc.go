@@ -12,10 +12,13 @@
 //     gives referenced pages a second chance, as CLOCK does.
 //   - Dirty pages are the writer's unsaved changes. The cache never evicts
 //     them, because dropping one would lose data; it evicts clean pages to
-//     make room instead. The engine watches [Cache.DirtyBytes] and, when it
+//     make room instead. The engine watches [Cache.DirtyLen] and, when it
 //     grows too large, writes the dirty pages out and calls [Cache.Clean],
 //     which makes them ordinary clean pages.
-//   - Pinned pages are in use by the engine and are never evicted either.
+//   - Pinned pages are never evicted either. The engine itself does not
+//     pin: its readers hold pages only under the store's read lock, during
+//     which the writer changes nothing, and an evicted page a reader still
+//     holds stays valid memory.
 //
 // Because dirty and pinned pages cannot be dropped, a cache holding only
 // such pages grows past its budget. That is deliberate: the cache cannot

@@ -135,7 +135,7 @@ func TestFreeListCost(t *testing.T) {
 			}
 			victims, rewrite = victims[:k], victims[k:]
 			must(t, p.Commit())
-			if got := p.FreeCount(); got+uint64(k+d) < uint64(backlog) {
+			if got := p.Durable().FreeCount; got+uint64(k+d) < uint64(backlog) {
 				t.Fatalf("backlog %d: free list holds %d ids", backlog, got)
 			}
 			p.Close()

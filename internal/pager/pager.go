@@ -194,11 +194,6 @@ func (p *Pager) Cache() *cache.Cache { return p.cache }
 // PageCount returns the number of pages in use, slots included.
 func (p *Pager) PageCount() uint64 { return p.pageCount.Load() }
 
-// FreeCount returns the ids in the durable free list plus those waiting.
-func (p *Pager) FreeCount() uint64 {
-	return p.next.FreeCount + uint64(len(p.freed)+len(p.reuse))
-}
-
 // Counters returns page reads and writes of the file, and syncs.
 func (p *Pager) Counters() (reads, writes, syncs uint64) {
 	return p.reads.Load(), p.writes.Load(), p.syncs.Load()
