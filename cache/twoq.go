@@ -137,26 +137,23 @@ func (s *shard) insert(e *entry) {
 func (s *shard) makeRoom(room int, ghostHit bool) (evicted int) {
 	for s.clean() > max(room, 0) {
 		n := s.recent.len
-		if n > 0 && (n > s.recentSize || (n == s.recentSize && !ghostHit) || s.frequent.len == 0) {
-			e := s.recent.back()
-			unlink(e)
-			if e.ref.Load() {
-				// Seen again since it was added: promote it.
-				e.ref.Store(false)
-				s.frequent.pushFront(e)
-				continue
-			}
-			delete(s.m, e.id)
+		fromRecent := n > 0 && (n > s.recentSize || (n == s.recentSize && !ghostHit) || s.frequent.len == 0)
+		from := &s.frequent
+		if fromRecent {
+			from = &s.recent
+		}
+		e := from.back()
+		unlink(e)
+		if e.ref.Load() {
+			// Seen again since it was queued: a second chance at the front
+			// of frequent (a promotion, when it comes from recent).
+			e.ref.Store(false)
+			s.frequent.pushFront(e)
+			continue
+		}
+		delete(s.m, e.id)
+		if fromRecent {
 			s.ghost.Add(e.id, struct{}{})
-		} else {
-			e := s.frequent.back()
-			unlink(e)
-			if e.ref.Load() {
-				e.ref.Store(false)
-				s.frequent.pushFront(e)
-				continue
-			}
-			delete(s.m, e.id)
 		}
 		evicted++
 	}
