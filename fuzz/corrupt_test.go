@@ -7,11 +7,13 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/store"
+	"github.com/projstore/projstore/vfs"
 )
 
 // closedFile is a store file at rest with everything the corruption tests
@@ -35,9 +37,9 @@ const damagePath = "db"
 // closes at Pb: the newer slot holds Pb, the older one Pa.
 func buildClosed(t *testing.T, sd uint64) *closedFile {
 	t.Helper()
-	fs := vfs.NewFault()
+	fs := fault.New()
 	opts := &store.Options{CacheBytes: 32 * 4096}
-	s, err := store.OpenFS(fs, damagePath, opts)
+	s, err := store.Open(damagePath, withFS(fs, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func buildClosed(t *testing.T, sd uint64) *closedFile {
 
 	// Which pages the newest state does not read: the free list's entries
 	// and the reserved tail. Everything else in the file is reachable.
-	f, err := fs.Open(damagePath, false, true)
+	f, err := fs.Open(damagePath, vfs.ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +134,9 @@ func buildClosed(t *testing.T, sd uint64) *closedFile {
 func (cf *closedFile) open(damage func(img []byte)) (*store.Store, error) {
 	img := slices.Clone(cf.image)
 	damage(img)
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage(damagePath, img)
-	return store.OpenFS(fs, damagePath, nil)
+	return store.Open(damagePath, &store.Options{FS: fs})
 }
 
 func pageOf(img []byte, id uint64) []byte { return img[id*page.Size : (id+1)*page.Size] }
@@ -299,7 +301,7 @@ func TestMisdirectedWrites(t *testing.T) {
 // TestSuperblockFallback damages superblock slots: a damaged newer slot
 // makes Open use the older one (a synced position with a complete tree);
 // a damaged older slot changes nothing; both damaged, Open fails cleanly.
-// A damaged page only the newer tree uses is repaired by RecoverFS.
+// A damaged page only the newer tree uses is repaired by Recover.
 func TestSuperblockFallback(t *testing.T) {
 	sd := seed(t)
 	cf := buildClosed(t, sd)
@@ -365,9 +367,9 @@ func TestSuperblockFallback(t *testing.T) {
 	id := mine[r.IntN(len(mine))]
 	img := slices.Clone(cf.image)
 	flip(id)(img)
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage(damagePath, img)
-	s, err := store.OpenFS(fs, damagePath, nil)
+	s, err := store.Open(damagePath, &store.Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,29 +377,29 @@ func TestSuperblockFallback(t *testing.T) {
 		t.Fatalf("leaf %d of the newer tree flipped: Check returned %v, want a CorruptionError naming it", id, err)
 	}
 	s.Close()
-	s, err = store.RecoverFS(fs, damagePath, nil)
+	s, err = store.Recover(damagePath, &store.Options{FS: fs})
 	if err != nil {
-		t.Fatalf("RecoverFS with leaf %d of the newer tree damaged: %v", id, err)
+		t.Fatalf("Recover with leaf %d of the newer tree damaged: %v", id, err)
 	}
 	if err := verifyMeta(s, cf.older); err != nil {
-		t.Fatalf("RecoverFS: %v", err)
+		t.Fatalf("Recover: %v", err)
 	}
 	if err := verifyAt(s, cf.older, cf.older.Applied); err != nil {
-		t.Fatalf("RecoverFS: %v", err)
+		t.Fatalf("Recover: %v", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// The recovered state was committed as the newest: a plain Open finds it.
-	s, err = store.OpenFS(fs, damagePath, nil)
+	s, err = store.Open(damagePath, &store.Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeAfter(t, s)
 	if err := s.Check(); err != nil {
-		t.Fatalf("Open after RecoverFS: Check: %v", err)
+		t.Fatalf("Open after Recover: Check: %v", err)
 	}
 	if err := verifyMeta(s, cf.older); err != nil {
-		t.Fatalf("Open after RecoverFS: %v", err)
+		t.Fatalf("Open after Recover: %v", err)
 	}
 }

@@ -9,22 +9,24 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
+	"github.com/projstore/projstore/vfs"
 )
 
 // recFS records every operation that reaches a Fault, with the bytes of
 // each write, so that the state of the disk before any operation can be
 // rebuilt afterwards. The Fault's own log numbers the operations.
 type recFS struct {
-	fault *vfs.Fault
+	fault *fault.FS
 	ops   []recOp // ops[i] is operation number i+1
 }
 
 type recOp struct {
-	kind vfs.OpKind
+	kind fault.OpKind
 	off  int64 // the size, for a truncate
 	data []byte
 }
@@ -34,8 +36,8 @@ type recFile struct {
 	r *recFS
 }
 
-func (r *recFS) Open(path string, create, readOnly bool) (vfs.File, error) {
-	f, err := r.fault.Open(path, create, readOnly)
+func (r *recFS) Open(path string, mode vfs.Mode) (vfs.File, error) {
+	f, err := r.fault.Open(path, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -52,28 +54,28 @@ func (f *recFile) note(before int64, op recOp) {
 func (f *recFile) ReadAt(p []byte, off int64) (int, error) {
 	before := f.r.fault.Ops()
 	n, err := f.File.ReadAt(p, off)
-	f.note(before, recOp{kind: vfs.OpRead, off: off})
+	f.note(before, recOp{kind: fault.OpRead, off: off})
 	return n, err
 }
 
 func (f *recFile) WriteAt(p []byte, off int64) (int, error) {
 	before := f.r.fault.Ops()
 	n, err := f.File.WriteAt(p, off)
-	f.note(before, recOp{kind: vfs.OpWrite, off: off, data: append([]byte(nil), p...)})
+	f.note(before, recOp{kind: fault.OpWrite, off: off, data: append([]byte(nil), p...)})
 	return n, err
 }
 
 func (f *recFile) Sync() error {
 	before := f.r.fault.Ops()
 	err := f.File.Sync()
-	f.note(before, recOp{kind: vfs.OpSync})
+	f.note(before, recOp{kind: fault.OpSync})
 	return err
 }
 
 func (f *recFile) Truncate(size int64) error {
 	before := f.r.fault.Ops()
 	err := f.File.Truncate(size)
-	f.note(before, recOp{kind: vfs.OpTruncate, off: size})
+	f.note(before, recOp{kind: fault.OpTruncate, off: size})
 	return err
 }
 
@@ -103,9 +105,9 @@ const crashPath = "db"
 func runCrashWorkload(t *testing.T, seed uint64, batches int) *crashWorkload {
 	t.Helper()
 	w := &crashWorkload{seed: seed, opts: store.Options{CacheBytes: 16 * 4096},
-		rec: &recFS{fault: vfs.NewFault()}, m: NewModel(), cutCache: make(map[state]*Model)}
+		rec: &recFS{fault: fault.New()}, m: NewModel(), cutCache: make(map[state]*Model)}
 	r := rand.New(rand.NewPCG(seed, 0))
-	s, err := store.OpenFS(w.rec, crashPath, &w.opts)
+	s, err := store.Open(crashPath, withFS(w.rec, &w.opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func runCrashWorkload(t *testing.T, seed uint64, batches int) *crashWorkload {
 			w.m.Horizon = max(w.m.Horizon, h)
 		case k == 6:
 			sync(true)
-			if s, err = store.OpenFS(w.rec, crashPath, &w.opts); err != nil {
+			if s, err = store.Open(crashPath, withFS(w.rec, &w.opts)); err != nil {
 				t.Fatalf("seed %d: reopen at %d: %v", seed, p, err)
 			}
 		}
@@ -187,9 +189,9 @@ func (d *diskAt) advance(k int64) {
 	for ; d.next < k; d.next++ {
 		op := d.ops[d.next-1]
 		switch op.kind {
-		case vfs.OpWrite, vfs.OpTruncate:
+		case fault.OpWrite, fault.OpTruncate:
 			d.pending = append(d.pending, op)
-		case vfs.OpSync:
+		case fault.OpSync:
 			for _, p := range d.pending {
 				d.durable = applyOp(d.durable, p)
 			}
@@ -199,7 +201,7 @@ func (d *diskAt) advance(k int64) {
 }
 
 func applyOp(b []byte, op recOp) []byte {
-	if op.kind == vfs.OpTruncate {
+	if op.kind == fault.OpTruncate {
 		if int64(len(b)) > op.off {
 			return b[:op.off]
 		}
@@ -216,20 +218,20 @@ func applyOp(b []byte, op recOp) []byte {
 // leaves: the durable bytes, the pending writes replayed, operation k too
 // if it is a write (it was in flight), then a Crash keeping a random subset
 // and perhaps tearing one of them.
-func crashAt(d *diskAt, k int64, r *rand.Rand) (*vfs.Fault, error) {
+func crashAt(d *diskAt, k int64, r *rand.Rand) (*fault.FS, error) {
 	d.advance(k)
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage(crashPath, d.durable)
-	f, err := fs.Open(crashPath, false, false)
+	f, err := fs.Open(crashPath, vfs.ReadWrite)
 	if err != nil {
 		return nil, err
 	}
 	replay := d.pending
-	if k <= int64(len(d.ops)) && d.ops[k-1].kind == vfs.OpWrite {
+	if k <= int64(len(d.ops)) && d.ops[k-1].kind == fault.OpWrite {
 		replay = append(replay[:len(replay):len(replay)], d.ops[k-1])
 	}
 	for _, op := range replay {
-		if op.kind == vfs.OpTruncate {
+		if op.kind == fault.OpTruncate {
 			err = f.Truncate(op.off)
 		} else {
 			_, err = f.WriteAt(op.data, op.off)
@@ -239,7 +241,7 @@ func crashAt(d *diskAt, k int64, r *rand.Rand) (*vfs.Fault, error) {
 		}
 	}
 	keepOdds := r.IntN(4) // 0: keep none; 3: keep most
-	co := vfs.CrashOptions{TearIndex: -1, Keep: func(string, int) bool { return r.IntN(4) < keepOdds }}
+	co := fault.CrashOptions{TearIndex: -1, Keep: func(string, int) bool { return r.IntN(4) < keepOdds }}
 	if n := len(replay); n > 0 && r.IntN(2) == 0 {
 		co.TearPath, co.TearIndex, co.TearBytes = crashPath, n-1, r.IntN(4096)
 		if r.IntN(3) == 0 {
@@ -265,7 +267,7 @@ func TestCrashPoints(t *testing.T) {
 	w := runCrashWorkload(t, sd, batches)
 	var points []int64
 	for i, op := range w.rec.ops {
-		if op.kind != vfs.OpRead {
+		if op.kind != fault.OpRead {
 			points = append(points, int64(i+1))
 		}
 	}
@@ -317,7 +319,7 @@ func (w *crashWorkload) check(d *diskAt, k int64) (err error) {
 	if err != nil {
 		return fmt.Errorf("building the image: %w", err)
 	}
-	s, err := store.OpenFS(fs, crashPath, &w.opts)
+	s, err := store.Open(crashPath, withFS(fs, &w.opts))
 	if k <= w.initEnd {
 		// The file was being created: refusing it is fine, an empty store too.
 		if err == nil {
@@ -412,9 +414,9 @@ func (w *crashWorkload) checkOlder(img []byte) error {
 	if got, want := (state{batch.Offset(newer.Applied), batch.Offset(newer.Horizon)}), w.commits[newer.Generation-1].state; got != want {
 		return fmt.Errorf("newer superblock (generation %d) at %+v, commit %d was %+v", newer.Generation, got, newer.Generation-1, want)
 	}
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage(crashPath, img)
-	s, err := store.RecoverFS(fs, crashPath, &w.opts)
+	s, err := store.Recover(crashPath, withFS(fs, &w.opts))
 	if err != nil {
 		return fmt.Errorf("falling back to the older superblock (generation %d): %w", older.Generation, err)
 	}

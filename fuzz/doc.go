@@ -6,7 +6,7 @@
 //
 //   - TestStateMachine: a rapid state machine of Apply (next, replayed,
 //     gapped and invalid batches), Get/GetAt, Scan/ScanAt, iterator walks,
-//     Sync, Close+Open, power loss (vfs.Fault), interrupted commits, Prune,
+//     Sync, Close+Open, power loss (fault.FS), interrupted commits, Prune,
 //     DropTable and Check, against the model.
 //   - TestCrashPoints: one deterministic workload, a power loss before each
 //     of its writes and syncs (unsynced writes kept at random, one torn),

@@ -10,9 +10,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/crc"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
@@ -121,8 +122,8 @@ func fuzzBatchApply(t *testing.T, data []byte) {
 
 // fuzzImage is a small closed store: FuzzPage forges its pages.
 var fuzzImage = sync.OnceValue(func() []byte {
-	fs := vfs.NewFault()
-	s, err := store.OpenFS(fs, "db", &store.Options{CacheBytes: 16 * 4096})
+	fs := fault.New()
+	s, err := store.Open("db", &store.Options{FS: fs, CacheBytes: 16 * 4096})
 	if err != nil {
 		panic(err)
 	}
@@ -207,9 +208,9 @@ func FuzzOpen(f *testing.F) {
 func exercise(t *testing.T, img []byte) {
 	t.Helper()
 	defer noPanic(t)
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage("db", img)
-	s, err := store.OpenFS(fs, "db", &store.Options{CacheBytes: 8 * 4096})
+	s, err := store.Open("db", &store.Options{FS: fs, CacheBytes: 8 * 4096})
 	if err != nil {
 		if !errors.Is(err, store.ErrCorrupt) && !errors.Is(err, superblock.ErrNotDatabase) && !errors.Is(err, superblock.ErrNewerVersion) {
 			t.Fatalf("Open: %v, want a corruption or not-a-database error", err)
@@ -281,9 +282,9 @@ func (r *opReader) byte() byte {
 
 func runOps(t *testing.T, data []byte) {
 	r := &opReader{data}
-	fs := vfs.NewFault()
+	fs := fault.New()
 	opts := &store.Options{CacheBytes: 8 * 4096, SyncEveryBatch: r.byte()%4 == 0}
-	s, err := store.OpenFS(fs, "db", opts)
+	s, err := store.Open("db", withFS(fs, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,9 +324,9 @@ func runOps(t *testing.T, data []byte) {
 			durable = state{m.Applied, m.Horizon}
 		case 6: // crash, keeping unsynced writes by the bits of the next byte
 			bits := r.byte()
-			fs.Crash(vfs.CrashOptions{TearIndex: -1, Keep: func(_ string, i int) bool { return bits>>(i%8)&1 == 1 }})
+			fs.Crash(fault.CrashOptions{TearIndex: -1, Keep: func(_ string, i int) bool { return bits>>(i%8)&1 == 1 }})
 			s.Close()
-			if s, err = store.OpenFS(fs, "db", opts); err != nil {
+			if s, err = store.Open("db", withFS(fs, opts)); err != nil {
 				t.Fatalf("step %d: reopen after crash: %v", step, err)
 			}
 			if got := (state{s.AppliedPosition(), s.Horizon()}); got != durable {
@@ -358,7 +359,7 @@ func runOps(t *testing.T, data []byte) {
 				t.Fatalf("step %d: Close: %v", step, err)
 			}
 			durable = state{m.Applied, m.Horizon}
-			if s, err = store.OpenFS(fs, "db", opts); err != nil {
+			if s, err = store.Open("db", withFS(fs, opts)); err != nil {
 				t.Fatalf("step %d: reopen: %v", step, err)
 			}
 		case 11:

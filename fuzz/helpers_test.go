@@ -11,6 +11,7 @@ import (
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/store"
+	"github.com/projstore/projstore/vfs"
 )
 
 // long reports whether PROJSTORE_LONG=1 asks for the long runs.
@@ -211,4 +212,14 @@ func corruptionIn(err error, ids ...uint64) bool {
 		}
 	}
 	return false
+}
+
+// withFS returns a copy of o (nil: the defaults) that opens in fsys.
+func withFS(fsys vfs.FS, o *store.Options) *store.Options {
+	var c store.Options
+	if o != nil {
+		c = *o
+	}
+	c.FS = fsys
+	return &c
 }

@@ -8,9 +8,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/crc"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
@@ -58,9 +59,9 @@ func TestCheckMemoryBoundedByFile(t *testing.T) {
 	sb := superblock.Superblock{Generation: 4, PageCount: 1 << 24, Catalog: 2, FreeHead: 2, FreeTail: 2}
 	img := make([]byte, 3*page.Size)
 	copy(img, sb.Encode().Bytes())
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage("db", img)
-	s, err := store.OpenFS(fs, "db", nil)
+	s, err := store.Open("db", &store.Options{FS: fs})
 	if err != nil {
 		// Open now refuses it: the superblock counts pages the file does
 		// not hold. That is the better answer.
@@ -97,9 +98,9 @@ func TestFreeListCycle(t *testing.T) {
 	fl.SetAux(2)
 	fl.Seal()
 	copy(pageOf(img, 2), fl.Bytes())
-	fs := vfs.NewFault()
+	fs := fault.New()
 	fs.SetImage("db", img)
-	s, err := store.OpenFS(fs, "db", nil)
+	s, err := store.Open("db", &store.Options{FS: fs})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -118,8 +119,8 @@ func TestFreeListCycle(t *testing.T) {
 // through history and must report corruption; the iterator used to slice
 // the key at len-8 and panic (found by FuzzPage).
 func TestShortHistoryKey(t *testing.T) {
-	fs := vfs.NewFault()
-	s, err := store.OpenFS(fs, "db", nil)
+	fs := fault.New()
+	s, err := store.Open("db", &store.Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,9 +160,9 @@ func TestShortHistoryKey(t *testing.T) {
 	leaf.Seal()
 	copy(pageOf(img, hist), leaf.Bytes())
 	exercise(t, img)
-	fs = vfs.NewFault()
+	fs = fault.New()
 	fs.SetImage("db", img)
-	if s, err = store.OpenFS(fs, "db", nil); err != nil {
+	if s, err = store.Open("db", &store.Options{FS: fs}); err != nil {
 		t.Fatal(err)
 	}
 	defer closeAfter(t, s)
@@ -183,8 +184,8 @@ func TestShortHistoryKey(t *testing.T) {
 // the file, and the Fault file system fails the read after 10000: that
 // bounds the loop.
 func TestOverflowChainCycle(t *testing.T) {
-	fs := vfs.NewFault()
-	s, err := store.OpenFS(fs, "db", nil)
+	fs := fault.New()
+	s, err := store.Open("db", &store.Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,9 +221,9 @@ func TestOverflowChainCycle(t *testing.T) {
 	b := pageOf(img, tail)
 	binary.LittleEndian.PutUint64(b[32:], head) // aux: the next page of the chain
 	crc.Seal(b)
-	fs = vfs.NewFault()
+	fs = fault.New()
 	fs.SetImage("db", img)
-	if s, err = store.OpenFS(fs, "db", &store.Options{CacheBytes: page.Size}); err != nil {
+	if s, err = store.Open("db", &store.Options{FS: fs, CacheBytes: page.Size}); err != nil {
 		t.Fatal(err)
 	}
 	defer closeAfter(t, s)

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"pgregory.net/rapid"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
 )
 
@@ -38,7 +39,7 @@ type state struct{ applied, horizon batch.Offset }
 // machine is one run of the state machine: a store over a Fault file
 // system and the model it must match.
 type machine struct {
-	fs   *vfs.Fault
+	fs   *fault.FS
 	opts store.Options
 	s    *store.Store
 	m    *Model
@@ -48,14 +49,14 @@ type machine struct {
 }
 
 func newMachine(t *rapid.T) *machine {
-	mc := &machine{fs: vfs.NewFault(), m: NewModel()}
+	mc := &machine{fs: fault.New(), m: NewModel()}
 	mc.opts = store.Options{
 		CacheBytes:     int64(rapid.IntRange(4, 64).Draw(t, "cachePages")) * 4096,
 		SyncEveryBatch: rapid.IntRange(0, 3).Draw(t, "syncEvery") == 0,
 	}
-	s, err := store.OpenFS(mc.fs, smPath, &mc.opts)
+	s, err := store.Open(smPath, withFS(mc.fs, &mc.opts))
 	if err != nil {
-		t.Fatalf("OpenFS: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	mc.s = s
 	return mc
@@ -346,9 +347,9 @@ func (mc *machine) actReopen(t *rapid.T) {
 	if rapid.IntRange(0, 3).Draw(t, "readOnly") == 0 {
 		ro := mc.opts
 		ro.ReadOnly = true
-		s, err := store.OpenFS(mc.fs, smPath, &ro)
+		s, err := store.Open(smPath, withFS(mc.fs, &ro))
 		if err != nil {
-			t.Fatalf("OpenFS read-only: %v", err)
+			t.Fatalf("Open read-only: %v", err)
 		}
 		if err := verifyCurrent(s, mc.m); err != nil {
 			t.Fatalf("read-only reopen: %v", err)
@@ -364,9 +365,9 @@ func (mc *machine) actReopen(t *rapid.T) {
 }
 
 func (mc *machine) open(t *rapid.T) {
-	s, err := store.OpenFS(mc.fs, smPath, &mc.opts)
+	s, err := store.Open(smPath, withFS(mc.fs, &mc.opts))
 	if err != nil {
-		t.Fatalf("OpenFS: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	mc.s = s
 }
@@ -377,7 +378,7 @@ func (mc *machine) open(t *rapid.T) {
 func (mc *machine) crash(t *rapid.T) {
 	pending := mc.fs.Pending(smPath)
 	keep := rapid.SliceOfN(rapid.Bool(), len(pending), len(pending)).Draw(t, "keep")
-	co := vfs.CrashOptions{Keep: func(_ string, i int) bool { return keep[i] }, TearIndex: -1}
+	co := fault.CrashOptions{Keep: func(_ string, i int) bool { return keep[i] }, TearIndex: -1}
 	if len(pending) > 0 && rapid.Bool().Draw(t, "tear") {
 		co.TearPath = smPath
 		co.TearIndex = rapid.IntRange(0, len(pending)-1).Draw(t, "tearIndex")
@@ -438,7 +439,7 @@ func (mc *machine) actFault(t *rapid.T) {
 		mc.inflight = nil
 		return
 	}
-	if !errors.Is(err, vfs.ErrInjected) {
+	if !errors.Is(err, fault.ErrInjected) {
 		t.Fatalf("failed operation returned %v, want the injected error", err)
 	}
 	mc.fs.FailAt(0, nil)

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
+	"github.com/projstore/projstore/vfs"
 )
 
 func TestThousandTables(t *testing.T) {
@@ -484,9 +486,9 @@ func TestOpenGarbage(t *testing.T) {
 		"one page": pattern(4096, 3),
 		"short":    []byte("PROJSTOR"),
 	} {
-		fsys := vfs.NewFault()
+		fsys := fault.New()
 		fsys.SetImage("db", content)
-		s, err := store.OpenFS(fsys, "db", nil)
+		s, err := store.Open("db", &store.Options{FS: fsys})
 		if err == nil {
 			s.Close()
 			t.Fatalf("%s: Open succeeded", name)

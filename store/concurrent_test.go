@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
 )
 
@@ -53,7 +54,7 @@ func TestConcurrentReaders(t *testing.T) {
 		n = 150
 	}
 	w := newConcWorkload(n)
-	fsys := vfs.NewFault()
+	fsys := fault.New()
 	s := openMem(t, fsys, &store.Options{CacheBytes: 128 << 10})
 	defer s.Close()
 
@@ -61,7 +62,7 @@ func TestConcurrentReaders(t *testing.T) {
 	var reads atomic.Int64 // verified reads: the writer waits for them to move
 	errs := make(chan error, 16)
 	report := func(err error) {
-		if failing.Load() && errors.Is(err, vfs.ErrInjected) {
+		if failing.Load() && errors.Is(err, fault.ErrInjected) {
 			return // the disk is gone: readers may say so
 		}
 		select {
@@ -174,7 +175,7 @@ func TestConcurrentReaders(t *testing.T) {
 	}
 	if err := s.Apply(b); err == nil {
 		err = s.Sync()
-		if !errors.Is(err, vfs.ErrInjected) {
+		if !errors.Is(err, fault.ErrInjected) {
 			t.Fatalf("Sync on a failed disk: %v", err)
 		}
 	}
@@ -184,10 +185,10 @@ func TestConcurrentReaders(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if _, err := s.Get(1, []byte("key001")); !errors.Is(err, vfs.ErrInjected) {
+	if _, err := s.Get(1, []byte("key001")); !errors.Is(err, fault.ErrInjected) {
 		t.Fatalf("Get after the failure: %v", err)
 	}
-	if err := s.Apply(batch.New(s.AppliedPosition() + 1)); !errors.Is(err, vfs.ErrInjected) {
+	if err := s.Apply(batch.New(s.AppliedPosition() + 1)); !errors.Is(err, fault.ErrInjected) {
 		t.Fatalf("Apply after the failure: %v", err)
 	}
 }

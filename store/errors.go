@@ -3,12 +3,14 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/internal/pager"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/superblock"
+	"github.com/projstore/projstore/vfs"
 )
 
 // MaxKeySize is the longest key a table accepts.
@@ -35,7 +37,26 @@ var (
 	ErrNewerFormat = superblock.ErrNewerVersion
 	// ErrNotDatabase: Open found no projstore superblock in the file.
 	ErrNotDatabase = superblock.ErrNotDatabase
+	// ErrLocked: another process (or another open Store) holds the file.
+	ErrLocked = vfs.ErrLocked
 )
+
+// LockedError reports a file Open could not have because another process
+// holds it, after waiting Options.LockTimeout. It matches ErrLocked.
+type LockedError struct {
+	Path   string
+	Waited time.Duration
+	Err    error
+}
+
+func (e *LockedError) Error() string {
+	if e.Waited > 0 {
+		return fmt.Sprintf("projstore: open %s: another process holds the file (waited %v)", e.Path, e.Waited)
+	}
+	return fmt.Sprintf("projstore: open %s: another process holds the file", e.Path)
+}
+
+func (e *LockedError) Unwrap() error { return e.Err }
 
 // CorruptionError names a page whose contents cannot be trusted. It matches
 // ErrCorrupt.

@@ -7,8 +7,8 @@ import (
 	"os"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
+	"github.com/projstore/projstore/vfs"
 )
 
 // long reports whether PROJSTORE_LONG=1 asks for the long runs.
@@ -43,9 +43,9 @@ func must(t tb, err error) {
 
 func openMem(t tb, fsys vfs.FS, opts *store.Options) *store.Store {
 	t.Helper()
-	s, err := store.OpenFS(fsys, "db", opts)
+	s, err := store.Open("db", withFS(fsys, opts))
 	if err != nil {
-		t.Fatalf("OpenFS: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	return s
 }
@@ -64,4 +64,14 @@ func wantValue(t tb, got []byte, err error, want []byte, what string) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s: got %d bytes %.16x…, want %d bytes %.16x…", what, len(got), got, len(want), want)
 	}
+}
+
+// withFS returns a copy of o (nil: the defaults) that opens in fsys.
+func withFS(fsys vfs.FS, o *store.Options) *store.Options {
+	var c store.Options
+	if o != nil {
+		c = *o
+	}
+	c.FS = fsys
+	return &c
 }

@@ -8,10 +8,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"pgregory.net/rapid"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
 )
@@ -197,7 +198,7 @@ var (
 )
 
 type storeModel struct {
-	fsys   *vfs.Fault
+	fsys   *fault.FS
 	opts   store.Options
 	s      *store.Store
 	m      *model
@@ -468,12 +469,12 @@ func (sm *storeModel) reopen(t *rapid.T) {
 // crash loses power without syncing: the store comes back at the last sync.
 func (sm *storeModel) crash(t *rapid.T) {
 	seed := rapid.Uint64().Draw(t, "keep")
-	sm.fsys.Crash(vfs.CrashOptions{Keep: func(_ string, i int) bool { return (seed>>(i%64))&1 == 1 }})
+	sm.fsys.Crash(fault.CrashOptions{Keep: func(_ string, i int) bool { return (seed>>(i%64))&1 == 1 }})
 	sm.s = openMem(t, sm.fsys, &sm.opts)
 	sm.m = sm.synced.clone()
 	// The older slot is whole too (read-only Recover checks it, commits
 	// nothing); a file committed only once has none.
-	older, err := store.RecoverFS(sm.fsys, "db", &store.Options{ReadOnly: true})
+	older, err := store.Recover("db", &store.Options{FS: sm.fsys, ReadOnly: true})
 	if err != nil {
 		if errors.Is(err, store.ErrCorrupt) || !errors.Is(err, superblock.ErrNotDatabase) {
 			t.Fatalf("older slot after a crash: %v", err)
@@ -543,7 +544,7 @@ func kvKeys(kvs []store.KV) string {
 // kind at random positions, prunes, syncs, reopens and crashes.
 func TestModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		sm := &storeModel{fsys: vfs.NewFault(), m: newModel()}
+		sm := &storeModel{fsys: fault.New(), m: newModel()}
 		sm.opts = store.Options{
 			CacheBytes:     int64(rapid.SampledFrom([]int{64 << 10, 1 << 20}).Draw(t, "cache")),
 			SyncEveryBatch: rapid.IntRange(0, 4).Draw(t, "sync-every-batch") == 0,

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/store"
 )
 
@@ -23,7 +24,7 @@ func TestRecoverOlderSlot(t *testing.T) {
 	}
 	for _, victim := range []string{"first", "last"} {
 		t.Run(victim, func(t *testing.T) {
-			fsys := vfs.NewFault()
+			fsys := fault.New()
 			s := openMem(t, fsys, nil)
 			for p := batch.Offset(1); p <= 20; p++ {
 				must(t, s.Apply(log(p)))
@@ -39,7 +40,7 @@ func TestRecoverOlderSlot(t *testing.T) {
 			must(t, s.Close())
 			var written []int64
 			for _, op := range fsys.Log() {
-				if op.Kind == vfs.OpWrite && op.Off >= 2*4096 {
+				if op.Kind == fault.OpWrite && op.Off >= 2*4096 {
 					written = append(written, op.Off/4096)
 				}
 			}
@@ -61,7 +62,7 @@ func TestRecoverOlderSlot(t *testing.T) {
 			}
 			s.Close()
 
-			s, err = store.RecoverFS(fsys, "db", nil)
+			s, err = store.Recover("db", &store.Options{FS: fsys})
 			must(t, err)
 			if s.AppliedPosition() != 20 {
 				t.Fatalf("recovered at %d, want 20", s.AppliedPosition())

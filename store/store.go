@@ -3,18 +3,20 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/vfs"
 )
 
 // DefaultCacheBytes is the page cache size when Options.CacheBytes is 0.
@@ -25,6 +27,14 @@ type Options struct {
 	CacheBytes     int64 // 0 means the default (64 MiB)
 	SyncEveryBatch bool  // Apply returns only once the batch is durable
 	ReadOnly       bool
+	// FS is the file system the store's file lives in: nil means the
+	// operating system's (vfs.OS). vfs.NewMem() keeps it in memory, and
+	// fault.New() injects I/O errors and power losses for a user's tests.
+	FS vfs.FS
+	// LockTimeout is how long Open waits while another process holds the
+	// file (a writer excludes everyone; readers exclude writers). 0 fails
+	// at once with ErrLocked.
+	LockTimeout time.Duration
 }
 
 // KV is one row of a scan.
@@ -70,18 +80,18 @@ type table struct {
 // Open opens the store at path, creating the file if it is missing (unless
 // opts.ReadOnly). nil opts means the defaults.
 func Open(path string, opts *Options) (*Store, error) {
-	return OpenFS(vfs.OS, path, opts)
+	return open(path, opts, false)
 }
 
 // OpenMemory opens a store held in memory only: the same code path over an
 // in-memory file, for tests and staging. Its data is gone once it is closed.
 func OpenMemory(opts *Options) (*Store, error) {
-	return OpenFS(vfs.NewMem(), "memory", opts)
-}
-
-// OpenFS opens the store at path in fsys (see Open).
-func OpenFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
-	return open(fsys, path, opts, false)
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.FS = vfs.NewMem()
+	return open("memory", &o, false)
 }
 
 // Recover opens the store at path from the older of its two superblocks,
@@ -89,12 +99,7 @@ func OpenFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
 // checked and then committed as the newest, replacing the damaged one; the
 // positions after it must be replayed from the log.
 func Recover(path string, opts *Options) (*Store, error) {
-	return RecoverFS(vfs.OS, path, opts)
-}
-
-// RecoverFS is Recover over fsys.
-func RecoverFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
-	s, err := open(fsys, path, opts, true)
+	s, err := open(path, opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +120,7 @@ func RecoverFS(fsys vfs.FS, path string, opts *Options) (*Store, error) {
 	return s, nil
 }
 
-func open(fsys vfs.FS, path string, opts *Options, older bool) (*Store, error) {
+func open(path string, opts *Options, older bool) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -123,7 +128,10 @@ func open(fsys vfs.FS, path string, opts *Options, older bool) (*Store, error) {
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = DefaultCacheBytes
 	}
-	f, err := fsys.Open(path, !o.ReadOnly, o.ReadOnly)
+	if o.FS == nil {
+		o.FS = vfs.OS
+	}
+	f, err := openFile(o, path)
 	if err != nil {
 		return nil, fmt.Errorf("projstore: open %s: %w", path, err)
 	}
@@ -657,3 +665,26 @@ func (s *Store) Close() error {
 }
 
 func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// lockPoll is how often Open retries a file another process holds.
+const lockPoll = 20 * time.Millisecond
+
+// openFile opens path, waiting up to o.LockTimeout for another process's
+// lock to go.
+func openFile(o Options, path string) (vfs.File, error) {
+	mode := vfs.Create
+	if o.ReadOnly {
+		mode = vfs.ReadOnly
+	}
+	deadline := time.Now().Add(o.LockTimeout)
+	for {
+		f, err := o.FS.Open(path, mode)
+		if !errors.Is(err, vfs.ErrLocked) {
+			return f, err
+		}
+		if !time.Now().Before(deadline) {
+			return nil, &LockedError{Path: path, Waited: o.LockTimeout, Err: err}
+		}
+		time.Sleep(min(lockPoll, time.Until(deadline)))
+	}
+}

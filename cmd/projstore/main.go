@@ -4,7 +4,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/projstore/projstore/internal/cli"
+	"github.com/projstore/projstore/cmd/projstore/internal/cli"
 )
 
 func main() {

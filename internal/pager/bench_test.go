@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/vfs"
 )
 
 // BenchmarkCommit measures a commit of N dirty pages on a real file: each
@@ -16,7 +16,7 @@ import (
 func BenchmarkCommit(b *testing.B) {
 	for _, n := range []int{1, 100, 1000} {
 		b.Run("pages="+strconv.Itoa(n), func(b *testing.B) {
-			f, err := vfs.OS.Open(filepath.Join(b.TempDir(), "db"), true, false)
+			f, err := vfs.OS.Open(filepath.Join(b.TempDir(), "db"), vfs.Create)
 			if err != nil {
 				b.Fatal(err)
 			}

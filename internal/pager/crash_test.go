@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
+	"github.com/projstore/projstore/vfs/fault"
 )
 
 const crashCache = 128 << 10 // small: the epoch under test spills
@@ -22,9 +22,9 @@ var crashOps = func() int {
 
 // setup commits two workload steps to a fresh Fault file (so the free list
 // holds ids from both, and step 3 reuses some) and resets its op log.
-func setup(t *testing.T) (*vfs.Fault, *harness) {
+func setup(t *testing.T) (*fault.FS, *harness) {
 	t.Helper()
-	fsys := vfs.NewFault()
+	fsys := fault.New()
 	h := mustOpen(t, fsys, pager.Options{CacheBytes: crashCache})
 	for n := uint64(1); n <= 2; n++ {
 		must(t, h.apply(n, crashOps))
@@ -41,8 +41,8 @@ type crashCase struct {
 	// as when the machine stops right after op at-1.
 	at     int64
 	sticky bool
-	crash  *vfs.CrashOptions // nil: no power loss, the process just reopens
-	tear   bool              // tear the last pending write
+	crash  *fault.CrashOptions // nil: no power loss, the process just reopens
+	tear   bool                // tear the last pending write
 }
 
 // TestCommitInterrupted cuts step 3 short at every file operation of its
@@ -73,10 +73,10 @@ func TestCommitInterrupted(t *testing.T) {
 		keepAll := func(string, int) bool { return true }
 		cases = append(cases,
 			crashCase{name: "fail", at: k},
-			crashCase{name: "stop, drop unsynced", at: k, sticky: true, crash: &vfs.CrashOptions{}},
-			crashCase{name: "stop, keep unsynced", at: k, sticky: true, crash: &vfs.CrashOptions{Keep: keepAll}},
-			crashCase{name: "stop, keep some", at: k, sticky: true, crash: &vfs.CrashOptions{Keep: keepSome}},
-			crashCase{name: "stop, tear last write", at: k, sticky: true, crash: &vfs.CrashOptions{Keep: keepSome, TearBytes: 1 + r.IntN(4095)}, tear: true},
+			crashCase{name: "stop, drop unsynced", at: k, sticky: true, crash: &fault.CrashOptions{}},
+			crashCase{name: "stop, keep unsynced", at: k, sticky: true, crash: &fault.CrashOptions{Keep: keepAll}},
+			crashCase{name: "stop, keep some", at: k, sticky: true, crash: &fault.CrashOptions{Keep: keepSome}},
+			crashCase{name: "stop, tear last write", at: k, sticky: true, crash: &fault.CrashOptions{Keep: keepSome, TearBytes: 1 + r.IntN(4095)}, tear: true},
 		)
 	}
 	for _, c := range cases {
@@ -94,7 +94,7 @@ func runCrash(t *testing.T, c crashCase, before, after state) {
 	if err == nil {
 		err = h.p.Commit()
 	}
-	if err != nil && !errors.Is(err, vfs.ErrInjected) {
+	if err != nil && !errors.Is(err, fault.ErrInjected) {
 		t.Fatalf("run failed with %v, want the injected fault", err)
 	}
 	h.p.Close()

@@ -4,17 +4,18 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/superblock"
+	"github.com/projstore/projstore/vfs"
+	"github.com/projstore/projstore/vfs/fault"
 )
 
 // A crash at any point of creating a file leaves one that opens as a new,
 // empty store, while a non-database file of the same size is still refused.
 func TestCrashDuringCreate(t *testing.T) {
 	for k := int64(1); ; k++ {
-		fs := vfs.NewFault()
-		f, err := fs.Open("db", true, false)
+		fs := fault.New()
+		f, err := fs.Open("db", vfs.Create)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,8 +26,8 @@ func TestCrashDuringCreate(t *testing.T) {
 			break // creation completed: every earlier failure point was covered
 		}
 		for _, keep := range []bool{false, true} {
-			fs.Crash(vfs.CrashOptions{Keep: func(string, int) bool { return keep }, TearIndex: -1})
-			f2, err := fs.Open("db", true, false)
+			fs.Crash(fault.CrashOptions{Keep: func(string, int) bool { return keep }, TearIndex: -1})
+			f2, err := fs.Open("db", vfs.Create)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,11 +42,11 @@ func TestCrashDuringCreate(t *testing.T) {
 		}
 	}
 	// Two pages of something else: refused, not overwritten.
-	fs := vfs.NewFault()
+	fs := fault.New()
 	junk := make([]byte, 2*page.Size)
 	junk[0] = 'x'
 	fs.SetImage("db", junk)
-	f, _ := fs.Open("db", true, false)
+	f, _ := fs.Open("db", vfs.Create)
 	if _, err := Open(f, Options{}); !errors.Is(err, superblock.ErrNotDatabase) && !errors.Is(err, page.ErrCorrupt) {
 		t.Fatalf("open of a foreign file: %v", err)
 	}
@@ -57,8 +58,8 @@ func TestCrashDuringCreate(t *testing.T) {
 // After every commit the file holds every page the superblock counts, and a
 // superblock that counts more than the file holds is refused as corrupt.
 func TestPageCountWithinFile(t *testing.T) {
-	fs := vfs.NewFault()
-	f, err := fs.Open("db", true, false)
+	fs := fault.New()
+	f, err := fs.Open("db", vfs.Create)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestPageCountWithinFile(t *testing.T) {
 	img := make([]byte, 3*page.Size)
 	copy(img, sb.Encode().Bytes())
 	fs.SetImage("forged", img)
-	f2, _ := fs.Open("forged", true, false)
+	f2, _ := fs.Open("forged", vfs.Create)
 	if _, err := Open(f2, Options{}); !errors.Is(err, page.ErrCorrupt) {
 		t.Fatalf("open of a superblock counting 2^30 pages in a 3-page file: %v", err)
 	}

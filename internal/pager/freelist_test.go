@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/vfs"
+	"github.com/projstore/projstore/vfs/fault"
 )
 
 func openPager(t testing.TB, fsys vfs.FS, opts pager.Options) *pager.Pager {
 	t.Helper()
-	f, err := fsys.Open(dbPath, !opts.ReadOnly, opts.ReadOnly)
+	f, err := fsys.Open(dbPath, mode(opts.ReadOnly))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestFreeListCost(t *testing.T) {
 	}
 	for _, backlog := range []int{0, big} {
 		for i, k := range ks {
-			fsys := vfs.NewFault()
+			fsys := fault.New()
 			p := openPager(t, fsys, pager.Options{})
 			// The backlog: pages allocated, committed, then freed and
 			// committed twice more, so the list holds them (reusable).
@@ -143,7 +144,7 @@ func TestFreeListCost(t *testing.T) {
 			// Reopen: only the two slots are read.
 			fsys.Reset()
 			p = openPager(t, fsys, pager.Options{})
-			if ops := fsys.Log(); len(ops) != 2 || ops[0].Kind != vfs.OpRead || ops[1].Kind != vfs.OpRead {
+			if ops := fsys.Log(); len(ops) != 2 || ops[0].Kind != fault.OpRead || ops[1].Kind != fault.OpRead {
 				t.Fatalf("backlog %d: Open did %v, want two reads", backlog, ops)
 			}
 			for _, id := range victims {
@@ -159,9 +160,9 @@ func TestFreeListCost(t *testing.T) {
 			var writes, reads int64
 			for _, op := range fsys.Log() {
 				switch op.Kind {
-				case vfs.OpWrite:
+				case fault.OpWrite:
 					writes++
-				case vfs.OpRead:
+				case fault.OpRead:
 					reads++
 				}
 			}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/vfs"
 )
 
 // long reports whether PROJSTORE_LONG=1 asks for the long runs.
@@ -33,7 +33,7 @@ type harness struct {
 }
 
 func open(fsys vfs.FS, opts pager.Options) (*harness, error) {
-	f, err := fsys.Open(dbPath, !opts.ReadOnly, opts.ReadOnly)
+	f, err := fsys.Open(dbPath, mode(opts.ReadOnly))
 	if err != nil {
 		return nil, err
 	}
@@ -200,3 +200,10 @@ func must(t testing.TB, err error) {
 }
 
 func sortedIDs(m map[uint64]bool) []uint64 { return slices.Sorted(maps.Keys(m)) }
+
+func mode(readOnly bool) vfs.Mode {
+	if readOnly {
+		return vfs.ReadOnly
+	}
+	return vfs.Create
+}

@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 
 	"github.com/projstore/projstore/cache"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/superblock"
+	"github.com/projstore/projstore/vfs"
 )
 
 // ErrReadOnly is returned by every change to a pager opened read-only.

@@ -1,11 +1,12 @@
 package vfs
 
 import (
-	"io"
 	"io/fs"
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/projstore/projstore/vfs/internal/membuf"
 )
 
 // Mem is an in-memory FS. Opening a path twice yields two handles on the
@@ -34,18 +35,21 @@ func NewMem() *Mem {
 }
 
 // Open implements FS.
-func (m *Mem) Open(path string, create, readOnly bool) (File, error) {
+func (m *Mem) Open(path string, mode Mode) (File, error) {
+	if err := mode.valid(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.files[path]
 	if d == nil {
-		if !create {
+		if mode != Create {
 			return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
 		}
 		d = new(memData)
 		m.files[path] = d
 	}
-	return &memFile{d: d, path: path, readOnly: readOnly}, nil
+	return &memFile{d: d, path: path, readOnly: mode == ReadOnly}, nil
 }
 
 func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
@@ -54,16 +58,16 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	}
 	f.d.mu.RLock()
 	defer f.d.mu.RUnlock()
-	return readAt(f.d.b, p, off)
+	return membuf.ReadAt(f.d.b, p, off)
 }
 
 func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
-	if err := f.check("write", end(off, p), true); err != nil {
+	if err := f.check("write", membuf.End(off, p), true); err != nil {
 		return 0, err
 	}
 	f.d.mu.Lock()
 	defer f.d.mu.Unlock()
-	f.d.b = writeAt(f.d.b, p, off)
+	f.d.b = membuf.WriteAt(f.d.b, p, off)
 	return len(p), nil
 }
 
@@ -77,7 +81,7 @@ func (f *memFile) Truncate(size int64) error {
 	}
 	f.d.mu.Lock()
 	defer f.d.mu.Unlock()
-	f.d.b = truncate(f.d.b, size)
+	f.d.b = membuf.Truncate(f.d.b, size)
 	return nil
 }
 
@@ -110,63 +114,4 @@ func (f *memFile) check(op string, off int64, write bool) error {
 		return nil
 	}
 	return &fs.PathError{Op: op, Path: f.path, Err: err}
-}
-
-// end returns where a write of p at off ends, or -1 if that overflows, so
-// that one bounds check covers both the offset and the new size.
-func end(off int64, p []byte) int64 {
-	e := off + int64(len(p))
-	if off < 0 || e < off {
-		return -1
-	}
-	return e
-}
-
-// readAt, writeAt and truncate give Mem and Fault the same semantics as an
-// OS file over a plain byte slice.
-
-func readAt(b, p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func writeAt(b, p []byte, off int64) []byte {
-	if len(p) == 0 {
-		return b
-	}
-	if end := off + int64(len(p)); end > int64(len(b)) {
-		b = truncate(b, end)
-	}
-	copy(b[off:], p)
-	return b
-}
-
-// truncate reuses b's storage where it can; bytes past the old length
-// must read as zeros, so stale capacity is cleared when growing.
-func truncate(b []byte, size int64) []byte {
-	n := int(size)
-	if n <= len(b) {
-		return b[:n]
-	}
-	if n <= cap(b) {
-		old := len(b)
-		b = b[:n]
-		clear(b[old:])
-		return b
-	}
-	// Double the capacity: append grows large slices by about 1.25x, and a
-	// file that grows a page at a time would be copied over and over (a
-	// third of an in-memory store's Apply time went there).
-	nb := make([]byte, n, max(n, 2*cap(b)))
-	copy(nb, b)
-	return nb
 }

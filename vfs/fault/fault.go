@@ -1,15 +1,28 @@
-package vfs
+package fault
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/projstore/projstore/vfs"
+	"github.com/projstore/projstore/vfs/internal/membuf"
 )
 
-// Fault is an in-memory FS for crash tests. It models a disk with a
+// Errors of the fault-injecting file system.
+var (
+	// ErrInjected is the error FS returns from an operation chosen to fail.
+	ErrInjected = errors.New("fault: injected fault")
+	// ErrCrashed is returned by every call on a handle opened before the
+	// last Crash.
+	ErrCrashed = errors.New("fault: file system crashed")
+)
+
+// FS is an in-memory vfs.FS for crash tests. It models a disk with a
 // volatile write cache: writes and truncates are visible at once but become
 // durable only when their file is synced, and Crash decides which of the
 // rest survive a power loss. Any single operation can be made to fail.
@@ -20,8 +33,8 @@ import (
 // read-only handle, bad offset, handle from before a Crash) are not
 // operations either.
 //
-// A Fault is safe for concurrent use; run serially, it is deterministic.
-type Fault struct {
+// An FS is safe for concurrent use; run serially, it is deterministic.
+type FS struct {
 	mu     sync.Mutex
 	files  map[string]*faultData
 	epoch  int // bumped by Crash, which invalidates older handles
@@ -50,7 +63,7 @@ type pending struct {
 }
 
 type faultFile struct {
-	fs       *Fault
+	fs       *FS
 	d        *faultData
 	path     string
 	epoch    int
@@ -58,7 +71,7 @@ type faultFile struct {
 	closed   bool // guarded by fs.mu
 }
 
-// OpKind is the kind of an operation on a Fault.
+// OpKind is the kind of an operation on an FS.
 type OpKind int
 
 const (
@@ -110,31 +123,34 @@ type CrashOptions struct {
 	TearBytes int
 }
 
-// NewFault returns an empty Fault.
-func NewFault() *Fault {
-	return &Fault{files: make(map[string]*faultData)}
+// New returns an empty FS.
+func New() *FS {
+	return &FS{files: make(map[string]*faultData)}
 }
 
-// Open implements FS. A created file's name is durable at once, as with
+// Open implements vfs.FS. A created file's name is durable at once, as with
 // OS, which syncs the directory.
-func (f *Fault) Open(path string, create, readOnly bool) (File, error) {
+func (f *FS) Open(path string, mode vfs.Mode) (vfs.File, error) {
+	if mode < vfs.ReadWrite || mode > vfs.ReadOnly {
+		return nil, fmt.Errorf("fault: open mode %d: %w", int(mode), vfs.ErrMode)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := f.files[path]
 	if d == nil {
-		if !create {
+		if mode != vfs.Create {
 			return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
 		}
 		d = new(faultData)
 		f.files[path] = d
 	}
-	return &faultFile{fs: f, d: d, path: path, epoch: f.epoch, readOnly: readOnly}, nil
+	return &faultFile{fs: f, d: d, path: path, epoch: f.epoch, readOnly: mode == vfs.ReadOnly}, nil
 }
 
 // FailAt makes operation number n fail with err, or ErrInjected if err is
 // nil. A failed write or truncate changes nothing and a failed sync makes
 // nothing durable. n <= 0 disables the failure.
-func (f *Fault) FailAt(n int64, err error) {
+func (f *FS) FailAt(n int64, err error) {
 	if err == nil {
 		err = ErrInjected
 	}
@@ -145,21 +161,21 @@ func (f *Fault) FailAt(n int64, err error) {
 
 // SetSticky sets whether every operation after the one chosen by FailAt
 // fails too, as when a disk goes away rather than hitting one bad sector.
-func (f *Fault) SetSticky(sticky bool) {
+func (f *FS) SetSticky(sticky bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sticky = sticky
 }
 
 // Ops returns how many operations have been issued.
-func (f *Fault) Ops() int64 {
+func (f *FS) Ops() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.seq
 }
 
 // Log returns every operation issued so far, failed ones included, in order.
-func (f *Fault) Log() []Op {
+func (f *FS) Log() []Op {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.log)
@@ -167,7 +183,7 @@ func (f *Fault) Log() []Op {
 
 // Reset clears the operation count, the log and the failure settings.
 // Files, including their unsynced operations, and open handles are kept.
-func (f *Fault) Reset() {
+func (f *FS) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq, f.log = 0, nil
@@ -176,7 +192,7 @@ func (f *Fault) Reset() {
 
 // Pending returns path's unsynced writes and truncates in issue order; the
 // index of each is the index CrashOptions uses.
-func (f *Fault) Pending(path string) []Op {
+func (f *FS) Pending(path string) []Op {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := f.files[path]
@@ -192,7 +208,7 @@ func (f *Fault) Pending(path string) []Op {
 
 // Image returns a copy of what path reads as now, or nil if there is no
 // such file.
-func (f *Fault) Image(path string) []byte {
+func (f *FS) Image(path string) []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := f.files[path]
@@ -204,7 +220,7 @@ func (f *Fault) Image(path string) []byte {
 
 // SetImage makes b the durable content of path, creating it if needed and
 // dropping its unsynced operations. Open handles see the new content.
-func (f *Fault) SetImage(path string, b []byte) {
+func (f *FS) SetImage(path string, b []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := f.files[path]
@@ -221,7 +237,7 @@ func (f *Fault) SetImage(path string, b []byte) {
 // the pending operations c selects, applied in order, and that becomes
 // durable. Keep is called for every pending operation, files in path
 // order. Handles opened before Crash fail every call with ErrCrashed.
-func (f *Fault) Crash(c CrashOptions) {
+func (f *FS) Crash(c CrashOptions) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	files := make(map[string]*faultData, len(f.files))
@@ -235,7 +251,7 @@ func (f *Fault) Crash(c CrashOptions) {
 			switch {
 			case torn:
 				n := min(max(c.TearBytes, 0), len(p.data))
-				b = writeAt(b, p.data[:n], p.off)
+				b = membuf.WriteAt(b, p.data[:n], p.off)
 			case c.Keep != nil && c.Keep(path, i):
 				b = p.apply(b)
 			}
@@ -250,7 +266,7 @@ func (f *Fault) Crash(c CrashOptions) {
 
 // begin starts an operation: it numbers and logs it and returns the
 // error it must fail with, if any. The caller holds f.mu.
-func (f *Fault) begin(kind OpKind, path string, off int64, n int) error {
+func (f *FS) begin(kind OpKind, path string, off int64, n int) error {
 	f.seq++
 	f.log = append(f.log, Op{Seq: f.seq, Kind: kind, Path: path, Off: off, Len: n})
 	if f.failAt > 0 && (f.seq == f.failAt || f.sticky && f.seq > f.failAt) {
@@ -269,9 +285,9 @@ func (p pending) op(path string) Op {
 // apply returns b with p applied. b may be modified in place.
 func (p pending) apply(b []byte) []byte {
 	if p.truncate {
-		return truncate(b, p.off)
+		return membuf.Truncate(b, p.off)
 	}
-	return writeAt(b, p.data, p.off)
+	return membuf.WriteAt(b, p.data, p.off)
 }
 
 // check rejects calls that never reach the disk. The caller holds fs.mu.
@@ -283,9 +299,9 @@ func (h *faultFile) check(op string, off int64, write bool) error {
 	case h.closed:
 		err = fs.ErrClosed
 	case write && h.readOnly:
-		err = ErrReadOnly
+		err = vfs.ErrReadOnly
 	case off < 0, write && uint64(off) > math.MaxInt:
-		err = ErrOffset
+		err = vfs.ErrOffset
 	default:
 		return nil
 	}
@@ -305,13 +321,13 @@ func (h *faultFile) ReadAt(p []byte, off int64) (int, error) {
 	if err := h.fs.begin(OpRead, h.path, off, len(p)); err != nil {
 		return 0, h.wrap("read", err)
 	}
-	return readAt(h.d.view, p, off)
+	return membuf.ReadAt(h.d.view, p, off)
 }
 
 func (h *faultFile) WriteAt(p []byte, off int64) (int, error) {
 	h.fs.mu.Lock()
 	defer h.fs.mu.Unlock()
-	if err := h.check("write", end(off, p), true); err != nil {
+	if err := h.check("write", membuf.End(off, p), true); err != nil {
 		return 0, err
 	}
 	if err := h.fs.begin(OpWrite, h.path, off, len(p)); err != nil {

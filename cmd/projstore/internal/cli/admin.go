@@ -14,9 +14,9 @@ import (
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
 	"github.com/projstore/projstore/crc"
-	"github.com/projstore/projstore/internal/inspect"
-	"github.com/projstore/projstore/internal/logfile"
+	"github.com/projstore/projstore/logfile"
 	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
 )
@@ -314,7 +314,7 @@ func runRecover(e *env, args []string, yes bool) error {
 
 // Release is the release this binary was built as; the build may set it:
 //
-//	go build -ldflags "-X github.com/projstore/projstore/internal/cli.Release=v1.0.0"
+//	go build -ldflags "-X github.com/projstore/projstore/cmd/projstore/internal/cli.Release=v1.0.0"
 //
 // Otherwise the version comes from the build information.
 var Release = ""

@@ -1,4 +1,4 @@
-package vfs
+package vfs_test
 
 import (
 	"bytes"
@@ -8,26 +8,28 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/projstore/projstore/vfs"
+	"github.com/projstore/projstore/vfs/fault"
 	"pgregory.net/rapid"
 )
 
-// TestModel runs random operations on each FS and on a plain []byte and
-// checks that they agree, so Mem and Fault behave like the OS.
+// TestModel runs random operations on each vfs.FS and on a plain []byte and
+// checks that they agree, so vfs.Mem and Fault behave like the vfs.OS.
 func TestModel(t *testing.T) {
 	dir := t.TempDir()
 	n := 0
 	for _, tc := range []struct {
 		name string
-		fs   func() (FS, string)
+		fs   func() (vfs.FS, string)
 	}{
-		{"OS", func() (FS, string) { n++; return OS, filepath.Join(dir, fmt.Sprint(n)) }},
-		{"Mem", func() (FS, string) { return NewMem(), "db" }},
-		{"Fault", func() (FS, string) { return NewFault(), "db" }},
+		{"OS", func() (vfs.FS, string) { n++; return vfs.OS, filepath.Join(dir, fmt.Sprint(n)) }},
+		{"Mem", func() (vfs.FS, string) { return vfs.NewMem(), "db" }},
+		{"Fault", func() (vfs.FS, string) { return fault.New(), "db" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				fsys, path := tc.fs()
-				f, err := fsys.Open(path, true, false)
+				f, err := fsys.Open(path, vfs.Create)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -106,10 +108,10 @@ func readModel(b []byte, n int, off int64) ([]byte, error) {
 // TestConcurrent is for the race detector: handles on one file used from
 // several goroutines at once.
 func TestConcurrent(t *testing.T) {
-	for _, fsys := range []FS{NewMem(), NewFault()} {
+	for _, fsys := range []vfs.FS{vfs.NewMem(), fault.New()} {
 		var wg sync.WaitGroup
 		for g := range 4 {
-			f, err := fsys.Open("db", true, false)
+			f, err := fsys.Open("db", vfs.Create)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package vfs
+package fault
 
 import (
 	"bytes"
@@ -6,18 +6,20 @@ import (
 	"io/fs"
 	"slices"
 	"testing"
+
+	"github.com/projstore/projstore/vfs"
 )
 
-func openFault(t *testing.T, f *Fault, path string) File {
+func openFault(t *testing.T, f *FS, path string) vfs.File {
 	t.Helper()
-	h, err := f.Open(path, true, false)
+	h, err := f.Open(path, vfs.Create)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return h
 }
 
-func write(t *testing.T, h File, s string, off int64) {
+func write(t *testing.T, h vfs.File, s string, off int64) {
 	t.Helper()
 	if _, err := h.WriteAt([]byte(s), off); err != nil {
 		t.Fatal(err)
@@ -25,7 +27,7 @@ func write(t *testing.T, h File, s string, off int64) {
 }
 
 func TestFaultCrashDropsUnsynced(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	write(t, h, "durable", 0)
 	if err := h.Sync(); err != nil {
@@ -51,7 +53,7 @@ func TestFaultCrashDropsUnsynced(t *testing.T) {
 }
 
 func TestFaultKeepSubset(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	write(t, h, "aaaa", 0)
 	write(t, h, "bbbb", 4)
@@ -93,7 +95,7 @@ func TestFaultKeepSubset(t *testing.T) {
 }
 
 func TestFaultTornWrite(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	write(t, h, "00000000", 0)
 	h.Sync()
@@ -111,7 +113,7 @@ func TestFaultTornWrite(t *testing.T) {
 }
 
 func TestFaultFailAt(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	write(t, h, "old", 0) // op 1
 	f.FailAt(2, nil)
@@ -170,7 +172,7 @@ func TestFaultFailAt(t *testing.T) {
 }
 
 func TestFaultCrashedHandles(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	write(t, h, "data", 0)
 	h.Sync()
@@ -199,7 +201,7 @@ func TestFaultCrashedHandles(t *testing.T) {
 }
 
 func TestFaultLog(t *testing.T) {
-	f := NewFault()
+	f := New()
 	h := openFault(t, f, "db")
 	w := openFault(t, f, "wal")
 	write(t, h, "abc", 10)
@@ -226,11 +228,11 @@ func TestFaultLog(t *testing.T) {
 }
 
 func TestFaultImages(t *testing.T) {
-	f := NewFault()
+	f := New()
 	if f.Image("db") != nil {
 		t.Fatal("Image of missing file not nil")
 	}
-	if _, err := f.Open("db", false, false); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := f.Open("db", vfs.ReadWrite); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Open missing: %v", err)
 	}
 	img := []byte("hello world")
@@ -255,23 +257,23 @@ func TestFaultImages(t *testing.T) {
 }
 
 func TestReadOnlyHandles(t *testing.T) {
-	for _, fsys := range []FS{NewMem(), NewFault()} {
-		w, _ := fsys.Open("db", true, false)
+	for _, fsys := range []vfs.FS{vfs.NewMem(), New()} {
+		w, _ := fsys.Open("db", vfs.Create)
 		w.WriteAt([]byte("x"), 0)
-		r, err := fsys.Open("db", false, true)
+		r, err := fsys.Open("db", vfs.ReadOnly)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.WriteAt([]byte("y"), 0); !errors.Is(err, ErrReadOnly) {
+		if _, err := r.WriteAt([]byte("y"), 0); !errors.Is(err, vfs.ErrReadOnly) {
 			t.Fatalf("%T: WriteAt on read-only: %v", fsys, err)
 		}
-		if err := r.Truncate(0); !errors.Is(err, ErrReadOnly) {
+		if err := r.Truncate(0); !errors.Is(err, vfs.ErrReadOnly) {
 			t.Fatalf("%T: Truncate on read-only: %v", fsys, err)
 		}
-		if _, err := r.WriteAt([]byte("y"), -1); !errors.Is(err, ErrReadOnly) {
+		if _, err := r.WriteAt([]byte("y"), -1); !errors.Is(err, vfs.ErrReadOnly) {
 			t.Fatalf("%T: %v", fsys, err)
 		}
-		if _, err := w.WriteAt([]byte("y"), -1); !errors.Is(err, ErrOffset) {
+		if _, err := w.WriteAt([]byte("y"), -1); !errors.Is(err, vfs.ErrOffset) {
 			t.Fatalf("%T: negative offset: %v", fsys, err)
 		}
 		r.Close()
@@ -282,7 +284,7 @@ func TestReadOnlyHandles(t *testing.T) {
 }
 
 func TestFaultKeepAll(t *testing.T) {
-	f := NewFault()
+	f := New()
 	for _, path := range []string{"b", "a", "c"} {
 		h := openFault(t, f, path)
 		write(t, h, "synced-"+path, 0)
@@ -311,12 +313,12 @@ func TestFaultKeepAll(t *testing.T) {
 }
 
 func TestHugeOffsets(t *testing.T) {
-	for _, fsys := range []FS{NewMem(), NewFault()} {
-		h, _ := fsys.Open("db", true, false)
-		if _, err := h.WriteAt([]byte("x"), 1<<63-1); !errors.Is(err, ErrOffset) {
+	for _, fsys := range []vfs.FS{vfs.NewMem(), New()} {
+		h, _ := fsys.Open("db", vfs.Create)
+		if _, err := h.WriteAt([]byte("x"), 1<<63-1); !errors.Is(err, vfs.ErrOffset) {
 			t.Fatalf("%T: overflowing WriteAt: %v", fsys, err)
 		}
-		if err := h.Truncate(-1); !errors.Is(err, ErrOffset) {
+		if err := h.Truncate(-1); !errors.Is(err, vfs.ErrOffset) {
 			t.Fatalf("%T: negative Truncate: %v", fsys, err)
 		}
 		if n, err := h.ReadAt(make([]byte, 1), 1<<63-1); n != 0 || err == nil {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/projstore/projstore/internal/inspect"
+	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
 	"github.com/projstore/projstore/page"
 )
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/logfile"
+	"github.com/projstore/projstore/logfile"
 	"github.com/projstore/projstore/store"
 )
 

@@ -11,10 +11,10 @@ import (
 
 func TestOSRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	if _, err := OS.Open(path, false, false); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := OS.Open(path, ReadWrite); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Open missing: err = %v, want fs.ErrNotExist", err)
 	}
-	f, err := OS.Open(path, true, false)
+	f, err := OS.Open(path, Create)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,14 +67,14 @@ func TestOSRoundTrip(t *testing.T) {
 
 func TestOSLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	f, err := OS.Open(path, true, false)
+	f, err := OS.Open(path, Create)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OS.Open(path, false, false); !errors.Is(err, ErrLocked) {
+	if _, err := OS.Open(path, ReadWrite); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second writer: err = %v, want ErrLocked", err)
 	}
-	if _, err := OS.Open(path, false, true); !errors.Is(err, ErrLocked) {
+	if _, err := OS.Open(path, ReadOnly); !errors.Is(err, ErrLocked) {
 		t.Fatalf("reader beside writer: err = %v, want ErrLocked", err)
 	}
 	if err := f.Close(); err != nil {
@@ -82,20 +82,20 @@ func TestOSLock(t *testing.T) {
 	}
 
 	// Readers share; a writer waits for all of them.
-	r1, err := OS.Open(path, false, true)
+	r1, err := OS.Open(path, ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := OS.Open(path, false, true)
+	r2, err := OS.Open(path, ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OS.Open(path, false, false); !errors.Is(err, ErrLocked) {
+	if _, err := OS.Open(path, ReadWrite); !errors.Is(err, ErrLocked) {
 		t.Fatalf("writer beside readers: err = %v, want ErrLocked", err)
 	}
 	r1.Close()
 	r2.Close()
-	f, err = OS.Open(path, false, false)
+	f, err = OS.Open(path, ReadWrite)
 	if err != nil {
 		t.Fatalf("writer after readers closed: %v", err)
 	}
@@ -104,14 +104,14 @@ func TestOSLock(t *testing.T) {
 
 func TestOSReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	f, err := OS.Open(path, true, false)
+	f, err := OS.Open(path, Create)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteAt([]byte("hello"), 0)
 	f.Close()
 
-	r, err := OS.Open(path, false, true)
+	r, err := OS.Open(path, ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}

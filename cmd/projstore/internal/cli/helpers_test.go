@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/logfile"
+	"github.com/projstore/projstore/logfile"
 	"github.com/projstore/projstore/store"
 )
 

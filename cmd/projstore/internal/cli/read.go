@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/inspect"
-	"github.com/projstore/projstore/internal/logfile"
+	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
+	"github.com/projstore/projstore/logfile"
 	"github.com/projstore/projstore/store"
 )
 

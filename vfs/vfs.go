@@ -1,6 +1,9 @@
 package vfs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // File is an open file. Offsets are absolute, so a File has no seek
 // position and may be used from several goroutines at once, except that
@@ -21,11 +24,28 @@ type File interface {
 
 // FS opens Files.
 type FS interface {
-	// Open opens path. With create, a missing file is created, and the new
-	// name is durable before Open returns. With readOnly, the file is
-	// opened for reading only and writes fail with ErrReadOnly. A missing
-	// file without create returns an error matching fs.ErrNotExist.
-	Open(path string, create, readOnly bool) (File, error)
+	// Open opens path as mode says. Create makes a missing file, and the
+	// new name is durable before Open returns; a missing file otherwise
+	// returns an error matching fs.ErrNotExist. Through a ReadOnly file,
+	// writes fail with ErrReadOnly. A file another handle holds for
+	// writing (or, for a writer, any other handle) fails with ErrLocked.
+	Open(path string, mode Mode) (File, error)
+}
+
+// Mode says how FS.Open opens a file.
+type Mode int
+
+const (
+	ReadWrite Mode = iota // an existing file, for reading and writing
+	Create                // for reading and writing, created if missing
+	ReadOnly              // an existing file, for reading only
+)
+
+func (m Mode) valid() error {
+	if m < ReadWrite || m > ReadOnly {
+		return fmt.Errorf("vfs: open mode %d: %w", int(m), ErrMode)
+	}
+	return nil
 }
 
 var (
@@ -33,11 +53,8 @@ var (
 	ErrLocked = errors.New("vfs: file is locked")
 	// ErrReadOnly means a write or truncate through a read-only handle.
 	ErrReadOnly = errors.New("vfs: file is read-only")
-	// ErrInjected is the error Fault returns from an operation chosen to fail.
-	ErrInjected = errors.New("vfs: injected fault")
-	// ErrCrashed is returned by every call on a Fault handle opened before
-	// the last Crash.
-	ErrCrashed = errors.New("vfs: file system crashed")
+	// ErrMode means Open was given a Mode that is none of the three.
+	ErrMode = errors.New("vfs: unknown open mode")
 	// ErrOffset means a negative offset or size, or, for the in-memory
 	// file systems, one past what a byte slice can hold.
 	ErrOffset = errors.New("vfs: offset out of range")

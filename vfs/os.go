@@ -21,13 +21,17 @@ type osFile struct {
 	readOnly bool
 }
 
-func (osFS) Open(path string, create, readOnly bool) (File, error) {
+func (osFS) Open(path string, mode Mode) (File, error) {
+	if err := mode.valid(); err != nil {
+		return nil, err
+	}
+	readOnly := mode == ReadOnly
 	flag := os.O_RDWR
 	if readOnly {
 		flag = os.O_RDONLY
 	}
 	f, err := os.OpenFile(path, flag, 0)
-	if errors.Is(err, fs.ErrNotExist) && create {
+	if errors.Is(err, fs.ErrNotExist) && mode == Create {
 		f, err = os.OpenFile(path, flag|os.O_CREATE, 0o644)
 		if err == nil {
 			// A new name is durable only once its directory is synced;

@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/projstore/projstore/vfs/fault"
+
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/logfile"
-	"github.com/projstore/projstore/internal/vfs"
+	"github.com/projstore/projstore/logfile"
 	"github.com/projstore/projstore/store"
 )
 
@@ -153,8 +154,8 @@ func TestApplyEdgeInputs(t *testing.T) {
 func TestSyncEvery(t *testing.T) {
 	bs, _ := bankLog(smallBank, 25)
 	for _, c := range []struct{ every, syncs, survive int }{{0, 0, 0}, {10, 2, 20}, {1, 25, 25}} {
-		fsys := vfs.NewFault()
-		s, err := store.OpenFS(fsys, "db", nil)
+		fsys := fault.New()
+		s, err := store.Open("db", &store.Options{FS: fsys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,8 +163,8 @@ func TestSyncEvery(t *testing.T) {
 		if err != nil || res.batches != 25 || res.syncs != c.syncs {
 			t.Fatalf("--sync-every %d: %+v, %v", c.every, res, err)
 		}
-		fsys.Crash(vfs.CrashOptions{})
-		s2, err := store.OpenFS(fsys, "db", nil)
+		fsys.Crash(fault.CrashOptions{})
+		s2, err := store.Open("db", &store.Options{FS: fsys})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/inspect"
+	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
 	"github.com/projstore/projstore/store"
 )
 

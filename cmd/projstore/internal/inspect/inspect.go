@@ -10,9 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/projstore/projstore/crc"
-	"github.com/projstore/projstore/internal/vfs"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/superblock"
+	"github.com/projstore/projstore/vfs"
 )
 
 // ErrNoPage is returned for a page id past the end of the file.
@@ -43,7 +43,7 @@ type File struct {
 // Open opens the file at path read-only. It fails only if the file cannot
 // be read; a file that is not a database opens, and says so in Slots.
 func Open(path string) (*File, error) {
-	f, err := vfs.OS.Open(path, false, true)
+	f, err := vfs.OS.Open(path, vfs.ReadOnly)
 	if err != nil {
 		return nil, err
 	}

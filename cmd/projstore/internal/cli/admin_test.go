@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/internal/inspect"
+	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
 	"github.com/projstore/projstore/page"
 )
 
