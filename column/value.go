@@ -519,7 +519,8 @@ func appendReal(dst []byte, f float64) []byte {
 }
 
 // String returns v as an SQL literal, for messages and tests: NULL, 12,
-// 1.5, 'it''s', X'00FF', TRUE, TIMESTAMP '2024-05-01 00:00:00'.
+// 1.5, 'text' (inner quotes doubled), X'00FF', TRUE,
+// TIMESTAMP '2024-05-01 00:00:00'.
 func (v Value) String() string {
 	switch v.typ {
 	case Null:

@@ -33,8 +33,8 @@ func TestAffinityOf(t *testing.T) {
 		{"BOOLEAN", AffinityNumeric}, {"DATE", AffinityNumeric}, {"DATETIME", AffinityNumeric},
 		{"TIMESTAMP", AffinityNumeric}, {"STRING", AffinityNumeric},
 		{"FLOATING POINT", AffinityInteger}, // "POINT" contains "INT"
-		{"CHARINT", AffinityInteger},       // rule 1 before rule 2
-		{"BLOBTEXT", AffinityText},         // rule 2 before rule 3
+		{"CHARINT", AffinityInteger},        // rule 1 before rule 2
+		{"BLOBTEXT", AffinityText},          // rule 2 before rule 3
 		{"integer", AffinityInteger}, {"VarChar", AffinityText},
 	}
 	for _, tt := range tests {
