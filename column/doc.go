@@ -56,9 +56,9 @@
 //	real r, -2^63 <= r < 2^63,     15  8 bytes as the integer floor(r)  F0
 //	  integral
 //	real r, -2^63 <= r < 2^63,     15  8 bytes as the integer floor(r)  F1  8 bytes big-endian:
-//	  fractional                       float64 bits of r - floor(r) (in (0,1))
+//	  fractional                       float64 bits of r, NOT if negative, else OR 1<<63
 //	real r < -2^63 (with -Inf)     14  8 bytes big-endian: NOT float64 bits of r
-//	real r >= 2^63 (with +Inf)     16  8 bytes big-endian: float64 bits of r XOR 1<<63
+//	real r >= 2^63 (with +Inf)     16  8 bytes big-endian: float64 bits of r OR 1<<63
 //	text                           25  bytes, each 00 as 00 FF, then 00 01
 //	blob                           35  bytes, each 00 as 00 FF, then 00 01
 //

@@ -246,7 +246,7 @@ func TestCompare(t *testing.T) {
 // reals, zero bytes in text.
 func genValue() *rapid.Generator[Value] {
 	return rapid.Custom(func(t *rapid.T) Value {
-		switch rapid.IntRange(0, 9).Draw(t, "kind") {
+		switch rapid.IntRange(0, 10).Draw(t, "kind") {
 		case 0:
 			return Value{}
 		case 1:
@@ -268,8 +268,10 @@ func genValue() *rapid.Generator[Value] {
 			return MakeBlob(rapid.SliceOfN(rapid.SampledFrom([]byte{0, 1, 0xfe, 0xff, 'a'}), 0, 6).Draw(t, "blob"))
 		case 8:
 			return MakeBool(rapid.Bool().Draw(t, "bool"))
-		default:
+		case 9:
 			return MakeTimestamp(rapid.Int64Range(-1<<60, 1<<60).Draw(t, "ts"))
+		default:
+			return MakeInt(rapid.Int64Range(-260, 260).Draw(t, "small"))
 		}
 	})
 }
