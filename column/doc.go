@@ -103,6 +103,24 @@
 //
 // Every offset in the row is computable from the layout, n and w, so
 // reading column i costs two bitmap tests and one or two loads whatever
-// the number of columns; comparing a column with a constant reads the
-// same bytes without building a Value.
+// the number of columns (RowView.Value, or RowView.AppendTo straight into
+// an Arrow builder), and RowView.Match evaluates a Predicate (column op
+// constant) on the same bytes without building a Value. A row's version
+// outside [BaseVersion, Version] of the reading layout is ErrVersion.
+//
+// # Catalog entries
+//
+// Table, Index and View encode (MarshalBinary) as a kind byte ('T', 'I',
+// 'V'), a format version (1), then their fields as uvarints and
+// length-prefixed strings; decoding validates the result as Validate
+// does. The catalog in the store keeps these as rows of a system table,
+// versioned like any row, so the schema at position p is what reads at p
+// use.
+//
+// # Errors
+//
+// Malformed keys, rows and catalog entries return errors wrapping
+// ErrCorrupt, never a panic (fuzz targets FuzzDecodeKey, FuzzDecodeRow,
+// FuzzUnmarshalTable). Invalid definitions return a *SchemaError
+// wrapping a sentinel such as ErrDuplicateColumn.
 package column

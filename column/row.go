@@ -218,32 +218,54 @@ func corrupt(format string, args ...any) error {
 // Column payloads are checked when they are read, so a view of a row
 // costs the same whatever its width.
 func (l *Layout) View(row []byte) (RowView, error) {
-	version, k := binary.Uvarint(row)
-	if k <= 0 || version > math.MaxUint32 {
-		return RowView{}, corrupt("bad version")
+	var v RowView
+	err := v.Reset(l, row)
+	return v, err
+}
+
+// Reset makes v a view of row under layout l, as View does, without
+// copying a RowView: a scan keeps one and resets it for every row.
+func (v *RowView) Reset(l *Layout, row []byte) error {
+	var version, n uint64
+	k := 0
+	if len(row) >= 2 && row[0] < 0x80 && row[1] < 0x80 {
+		// Both uvarints are one byte: versions and widths below 128.
+		version, n, k = uint64(row[0]), uint64(row[1]), 2
+	} else {
+		var k1, k2 int
+		version, k1 = binary.Uvarint(row)
+		if k1 <= 0 || version > math.MaxUint32 {
+			return corrupt("bad version")
+		}
+		n, k2 = binary.Uvarint(row[k1:])
+		if k2 <= 0 {
+			return corrupt("bad column count")
+		}
+		k = k1 + k2
 	}
-	n, k2 := binary.Uvarint(row[k:])
-	if k2 <= 0 {
-		return RowView{}, corrupt("bad column count")
-	}
-	k += k2
 	if uint32(version) > l.version || uint32(version) < l.base {
-		return RowView{}, fmt.Errorf("%w: row version %d, layout version %d (base %d)", ErrVersion, version, l.version, l.base)
+		return fmt.Errorf("%w: row version %d, layout version %d (base %d)", ErrVersion, version, l.version, l.base)
 	}
 	if n > uint64(len(l.types)) {
-		return RowView{}, corrupt("%d columns, layout has %d", n, len(l.types))
+		return corrupt("%d columns, layout has %d", n, len(l.types))
 	}
 	if k >= len(row) {
-		return RowView{}, corrupt("no flags")
+		return corrupt("no flags")
 	}
 	flags := row[k]
 	k++
 	if flags&^(flagWidth|flagForeign) != 0 || flags&flagWidth == 3 {
-		return RowView{}, corrupt("bad flags %#02x", flags)
+		return corrupt("bad flags %#02x", flags)
 	}
-	v := RowView{l: l, row: row, version: uint32(version), n: int(n), w: 1 << (flags & flagWidth), nulls: k, foreign: -1}
-	nb := (v.n + 7) / 8
+	v.l, v.row, v.version, v.n = l, row, uint32(version), int(n)
+	v.w = int(flags&flagWidth) + 1
+	if v.w == 3 {
+		v.w = 4
+	}
+	v.nulls = k
+	nb := (v.n + 7) >> 3
 	k += nb
+	v.foreign = -1
 	if flags&flagForeign != 0 {
 		v.foreign = k
 		k += nb
@@ -252,17 +274,18 @@ func (l *Layout) View(row []byte) (RowView, error) {
 	v.ends = k + l.fixedEnd[v.n]
 	v.vars = v.ends + v.n*v.w
 	if v.vars > len(row) {
-		return RowView{}, corrupt("%d bytes, header needs %d", len(row), v.vars)
+		v.l = nil
+		return corrupt("%d bytes, header needs %d", len(row), v.vars)
 	}
-	if last := 0; v.n > 0 {
+	last := 0
+	if v.n > 0 {
 		last = v.end(v.n - 1)
-		if last != len(row)-v.vars {
-			return RowView{}, corrupt("variable area of %d bytes, offsets say %d", len(row)-v.vars, last)
-		}
-	} else if len(row) != v.vars {
-		return RowView{}, corrupt("%d trailing bytes", len(row)-v.vars)
 	}
-	return v, nil
+	if last != len(row)-v.vars {
+		v.l = nil
+		return corrupt("variable area of %d bytes, offsets say %d", len(row)-v.vars, last)
+	}
+	return nil
 }
 
 // Version returns the table version the row was written under.

@@ -456,6 +456,8 @@ func appendReal(dst []byte, f float64) []byte {
 		return append(dst, "-Inf"...)
 	case f != f:
 		return append(dst, "NaN"...)
+	case f == 0:
+		return append(dst, "0.0"...) // -0.0 too, as SQLite prints it
 	}
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], f, 'e', 14, 64) // [-]d.dddddddddddddde±dd
@@ -468,9 +470,6 @@ func appendReal(dst []byte, f float64) []byte {
 	mant = append(mant, e[0])
 	mant = append(mant, e[2:16]...)
 	exp, _ := strconv.Atoi(string(e[17:]))
-	if f == 0 {
-		exp = 0
-	}
 	// Trim trailing zeros, keeping the first digit.
 	n := len(mant)
 	for n > 1 && mant[n-1] == '0' {

@@ -161,7 +161,7 @@ func TestAppendText(t *testing.T) {
 		want string
 	}{
 		{MakeReal(1.0), "1.0"}, {MakeReal(1e20), "1.0e+20"}, {MakeReal(0.1), "0.1"},
-		{MakeReal(-2.5), "-2.5"}, {MakeReal(100), "100.0"}, {MakeReal(0), "0.0"},
+		{MakeReal(-2.5), "-2.5"}, {MakeReal(100), "100.0"}, {MakeReal(0), "0.0"}, {MakeReal(math.Copysign(0, -1)), "0.0"},
 		{MakeReal(1.0 / 3), "0.333333333333333"}, {MakeReal(2.0 / 3), "0.666666666666667"},
 		{MakeReal(1e14), "100000000000000.0"}, {MakeReal(1e15), "1.0e+15"},
 		{MakeReal(123456789012345678), "1.23456789012346e+17"},
