@@ -235,7 +235,8 @@ func cmp3(x, y int64) int {
 // column of affinity a:
 //
 //   - TEXT: integers and reals become their text (reals as SQLite's
-//     "%!.15g": 1.0 is "1.0", 1e20 is "1.0e+20");
+//     "%!.17g", shortest where it reads back: 1.0 is "1.0", 0.1 is "0.1",
+//     1e20 is "1.0e+20");
 //   - NUMERIC and INTEGER: text that is a well-formed number (surrounding
 //     spaces allowed) becomes an integer if it has an exact int64 value
 //     ('12', '12.0', '1e3', ' 7 '), else a real ('12.5', or an integer too
@@ -420,8 +421,8 @@ func parseTimestamp(s string) (int64, bool) {
 }
 
 // AppendText appends v as text, as SQLite converts a value to TEXT:
-// integers in decimal, reals as "%!.15g" (always with a point or an
-// exponent: "1.0", "0.1", "1.0e+20", "-Inf"), text and blob bytes as
+// integers in decimal, reals as SQLite's "%!.17g" (see appendReal;
+// always with a point or an exponent: "1.0", "0.1", "1.0e+20", "-Inf"), text and blob bytes as
 // they are, NULL as nothing, booleans as 1 or 0, and timestamps as
 // 'YYYY-MM-DD HH:MM:SS' with a fraction only when it is not zero.
 func AppendText(dst []byte, v Value) []byte {
@@ -444,10 +445,14 @@ func AppendText(dst []byte, v Value) []byte {
 
 func appendInt(dst []byte, i int64) []byte { return strconv.AppendInt(dst, i, 10) }
 
-// appendReal renders f as SQLite's printf("%!.15g"): 15 significant
-// digits, trailing zeros removed but one digit kept after the point,
-// exponent form when the decimal exponent is below -4 or above 14, with at
-// least two exponent digits.
+// appendReal renders f as SQLite converts a REAL to TEXT: printf
+// "%!.17g" as SQLite 3.53 and later implement it (sqlite3FpDecode):
+// 18 significant digits, shortened when a run of 9s or 0s at the 15th
+// and 16th digits gives a shorter text that reads back as the same
+// double (so 0.1 is "0.1", not "0.10000000000000001"), else rounded half
+// up to 17; trailing zeros dropped but one digit kept after the point;
+// exponent form when the decimal exponent is below -4 or above 16, with
+// at least two exponent digits; "Inf", "-Inf"; -0.0 as "0.0".
 func appendReal(dst []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
@@ -459,24 +464,85 @@ func appendReal(dst []byte, f float64) []byte {
 	case f == 0:
 		return append(dst, "0.0"...) // -0.0 too, as SQLite prints it
 	}
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', 14, 64) // [-]d.dddddddddddddde±dd
-	neg := e[0] == '-'
-	if neg {
-		e = e[1:]
+	if f < 0 {
 		dst = append(dst, '-')
+		f = -f
 	}
-	mant := make([]byte, 0, 15)
-	mant = append(mant, e[0])
-	mant = append(mant, e[2:16]...)
-	exp, _ := strconv.Atoi(string(e[17:]))
-	// Trim trailing zeros, keeping the first digit.
-	n := len(mant)
-	for n > 1 && mant[n-1] == '0' {
-		n--
+	const n = 18
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', n-1, 64) // d.ddddddddddddddddde±dd
+	exp10, _ := strconv.Atoi(string(e[n+2:]))
+	var z [n + 1]byte // one spare digit in front for a carry
+	z[0] = '0'
+	z[1] = e[0]
+	copy(z[2:], e[2:n+1])
+	d := z[1:]       // the 18 digits
+	iDP := exp10 + 1 // value = 0.d * 10^iDP
+	iRound := n - 1  // 17
+	if d[15] == '9' && d[14] == '9' {
+		jj := 14
+		for jj > 0 && d[jj-1] == '9' {
+			jj--
+		}
+		// The digits before the run of 9s, plus one, at the run's scale.
+		var cand []byte
+		if jj == 0 {
+			cand = append(cand, '1')
+		} else {
+			cand = append(cand, d[:jj]...)
+			for k := len(cand) - 1; ; k-- {
+				if cand[k] < '9' { // a 9 cannot precede the run
+					cand[k]++
+					break
+				}
+			}
+		}
+		if readsBack(cand, iDP-jj, f) {
+			iRound = jj + 1
+		}
+	} else if iDP >= n || (d[15] == '0' && d[14] == '0' && d[13] == '0') {
+		jj := 13
+		for d[jj-1] == '0' {
+			jj--
+		}
+		if readsBack(d[:jj], iDP-jj, f) {
+			iRound = jj + 1
+		}
 	}
-	mant = mant[:n]
-	if exp < -4 || exp > 14 {
+	digits := d[:iRound]
+	if d[iRound] >= '5' {
+		j := iRound - 1
+		for ; j >= 0 && digits[j] == '9'; j-- {
+			digits[j] = '0'
+		}
+		if j >= 0 {
+			digits[j]++
+		} else {
+			digits = z[:iRound+1] // the carry becomes a new first digit
+			digits[0] = '1'
+			iDP++
+		}
+	}
+	for len(digits) > 1 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	return appendDigits(dst, digits, iDP-1)
+}
+
+// readsBack reports whether the integer digits times 10^exp parses back to f.
+func readsBack(digits []byte, exp int, f float64) bool {
+	var buf [40]byte
+	b := append(buf[:0], digits...)
+	b = append(b, 'e')
+	b = strconv.AppendInt(b, int64(exp), 10)
+	g, err := strconv.ParseFloat(string(b), 64)
+	return err == nil && g == f
+}
+
+// appendDigits lays out significant digits (no trailing zeros but the
+// first) with decimal exponent exp as "%!g" does for precision 17.
+func appendDigits(dst, mant []byte, exp int) []byte {
+	if exp < -4 || exp > 16 {
 		dst = append(dst, mant[0], '.')
 		if len(mant) > 1 {
 			dst = append(dst, mant[1:]...)
@@ -502,7 +568,6 @@ func appendReal(dst []byte, f float64) []byte {
 		}
 		return append(dst, mant...)
 	}
-	// exp in [0, 14]: digits before the point are mant[:exp+1], padded with zeros.
 	for i := 0; i <= exp; i++ {
 		if i < len(mant) {
 			dst = append(dst, mant[i])

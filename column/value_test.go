@@ -3,6 +3,8 @@ package column
 import (
 	"errors"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +106,7 @@ func TestApply(t *testing.T) {
 		{AffinityText, MakeReal(1.0), MakeText("1.0")},
 		{AffinityText, MakeReal(1e20), MakeText("1.0e+20")},
 		{AffinityText, MakeReal(12.5), MakeText("12.5")},
+		{AffinityText, MakeReal(0.1), MakeText("0.1")},
 		{AffinityText, MakeBlob([]byte{1}), MakeBlob([]byte{1})},
 		{AffinityText, Value{}, Value{}},
 		{AffinityBlob, MakeText("12"), MakeText("12")},
@@ -156,19 +159,30 @@ func TestCoerce(t *testing.T) {
 }
 
 func TestAppendText(t *testing.T) {
+	// The real renderings are what SQLite 3.54.1 (modernc.org/sqlite
+	// v1.62.0) returns for CAST(x AS TEXT) of the same double.
 	tests := []struct {
 		v    Value
 		want string
 	}{
 		{MakeReal(1.0), "1.0"}, {MakeReal(1e20), "1.0e+20"}, {MakeReal(0.1), "0.1"},
-		{MakeReal(-2.5), "-2.5"}, {MakeReal(100), "100.0"}, {MakeReal(0), "0.0"}, {MakeReal(math.Copysign(0, -1)), "0.0"},
-		{MakeReal(1.0 / 3), "0.333333333333333"}, {MakeReal(2.0 / 3), "0.666666666666667"},
-		{MakeReal(1e14), "100000000000000.0"}, {MakeReal(1e15), "1.0e+15"},
-		{MakeReal(123456789012345678), "1.23456789012346e+17"},
+		{MakeReal(-2.5), "-2.5"}, {MakeReal(100), "100.0"}, {MakeReal(0), "0.0"},
+		{MakeReal(math.Copysign(0, -1)), "0.0"},
+		{MakeReal(1.0 / 3), "0.33333333333333332"}, {MakeReal(2.0 / 3), "0.66666666666666663"},
+		{MakeReal(1e15), "1000000000000000.0"}, {MakeReal(1e16), "10000000000000000.0"},
+		{MakeReal(1e17), "1.0e+17"}, {MakeReal(123456789012345678), "1.2345678901234568e+17"},
 		{MakeReal(0.0001), "0.0001"}, {MakeReal(0.00001), "1.0e-05"},
-		{MakeReal(1.5e100), "1.5e+100"}, {MakeReal(-1.5e-100), "-1.5e-100"},
+		{MakeReal(49.47), "49.47"}, // shortened: the 17-digit text is 49.469999999999999
+		{MakeReal(9.999999999999999e14), "999999999999999.88"},
+		{MakeReal(99999999999999.99), "99999999999999.984"},
+		{MakeReal(97071949484351.75), "97071949484351.75"},
+		{MakeReal(1.088998488074735), "1.088998488074735"},
+		{MakeReal(-2190943806479.375), "-2190943806479.375"},
+		{MakeReal(673891646213642.5), "673891646213642.5"},
+		{MakeReal(6.115851539872725e+18), "6.115851539872725e+18"},
+		{MakeReal(1.5e300), "1.5e+300"}, {MakeReal(-1.5e-100), "-1.5e-100"},
 		{MakeReal(math.Inf(1)), "Inf"}, {MakeReal(math.Inf(-1)), "-Inf"},
-		{MakeReal(123.456), "123.456"}, {MakeReal(9.99999999999999e14), "999999999999999.0"},
+		{MakeReal(123.456), "123.456"},
 		{MakeInt(-42), "-42"}, {MakeInt(math.MinInt64), "-9223372036854775808"},
 		{MakeText("x"), "x"}, {Value{}, ""}, {MakeBool(false), "0"},
 		{MakeTimestamp(0), "1970-01-01 00:00:00"}, {MakeTimestamp(1500), "1970-01-01 00:00:00.0015"},
@@ -178,6 +192,25 @@ func TestAppendText(t *testing.T) {
 			t.Errorf("AppendText(%v bits %x) = %q, want %q", tt.v.Type(), tt.v.bits, got, tt.want)
 		}
 	}
+}
+
+// TestAppendTextReadsBack checks that every rendered real parses back
+// to the same double, the point of SQLite's 17 digits.
+func TestAppendTextReadsBack(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f := rapid.Float64().Draw(t, "f")
+		if math.IsInf(f, 0) {
+			return
+		}
+		s := string(AppendText(nil, MakeReal(f)))
+		g, err := strconv.ParseFloat(s, 64)
+		if err != nil || g != f {
+			t.Fatalf("AppendText(%v) = %q, reads back as %v, %v", f, s, g, err)
+		}
+		if !strings.ContainsAny(s, ".e") {
+			t.Fatalf("AppendText(%v) = %q has neither point nor exponent", f, s)
+		}
+	})
 }
 
 func TestMakeRealNaNIsNull(t *testing.T) {
