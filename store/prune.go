@@ -1,0 +1,115 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/projstore/projstore/batch"
+)
+
+// Prune drops history no read at or above horizon can see: versions
+// deleted at or before it, and tables dropped at or before it, freeing their
+// pages for reuse after the next commits. Reads below horizon then return
+// ErrPruned. A horizon at or below the current one changes nothing.
+func (s *Store) Prune(horizon batch.Offset) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if horizon > s.applied {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: prune horizon %d > %d", ErrPositionAhead, horizon, s.applied)
+	}
+	if horizon <= s.horizon {
+		s.mu.Unlock()
+		return nil
+	}
+	// Readers below the new horizon are refused from here on, before any
+	// version they could see is gone.
+	s.horizon = horizon
+	s.setMeta()
+	s.epoch.Add(1)
+	s.mu.Unlock()
+
+	var ts []*table
+	if err := s.eachTable(func(t *table) error { ts = append(ts, t); return nil }); err != nil {
+		return s.fail(err)
+	}
+	for _, t := range ts {
+		if err := s.pruneTable(t, horizon); err != nil {
+			return s.fail(err)
+		}
+	}
+	return nil
+}
+
+// pruneChunk bounds how many history entries one lock hold visits, so that
+// readers wait for at most one chunk.
+const pruneChunk = 1024
+
+func (s *Store) pruneTable(t *table, horizon batch.Offset) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.epoch.Add(1)
+	if t.dropped != batch.MaxOffset && t.dropped <= horizon {
+		if err := t.cur.Free(); err != nil {
+			return err
+		}
+		if err := t.hist.Free(); err != nil {
+			return err
+		}
+		_, _, err := s.catalog.Delete(catalogKey(t.id, t.dropped), nil)
+		if err == nil {
+			s.setMeta()
+		}
+		return err
+	}
+	var next []byte
+	var doomed [][]byte
+	c := t.hist.Cursor()
+	for ok := c.First(); ok; {
+		doomed = doomed[:0]
+		for n := 0; ok && n < pruneChunk; n++ {
+			if batch.Offset(c.Stamp()) <= horizon {
+				doomed = append(doomed, slices.Clone(c.Key()))
+			}
+			ok = c.Next()
+		}
+		if ok {
+			next = slices.Clone(c.Key())
+		}
+		if err := c.Err(); err != nil {
+			return err
+		}
+		for _, k := range doomed {
+			if _, _, err := t.hist.Delete(k, nil); err != nil {
+				return err
+			}
+			t.versions--
+		}
+		if len(doomed) > 0 {
+			if err := s.saveTable(t); err != nil {
+				return err
+			}
+			s.setMeta()
+		}
+		if !ok {
+			break
+		}
+		// Let readers in between chunks, then pick up where we stopped.
+		s.epoch.Add(1)
+		s.mu.Unlock()
+		if s.pg.NeedSpill() {
+			if err := s.pg.Spill(); err != nil {
+				s.mu.Lock()
+				return err
+			}
+		}
+		s.mu.Lock()
+		c.Reset(&t.hist)
+		ok = c.SeekGE(next)
+	}
+	return nil
+}
