@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/projstore/projstore/batch"
@@ -45,17 +44,18 @@ func (s *Store) Check() error {
 		if err := t.cur.Walk(mark(name + " current")); err != nil {
 			return err
 		}
+		if err := t.counts.Walk(mark(name + " row counts")); err != nil {
+			return err
+		}
 		return t.hist.Walk(mark(name + " history"))
 	})
 	if err != nil {
 		return err
 	}
-	sb := s.pg.Durable()
 	next := s.pg.Next()
 	if err := s.pg.FreeList(next, func(id, _ uint64) error { return claim(owner, count, id, "free list") }); err != nil {
 		return err
 	}
-	_ = sb
 	for _, id := range s.pg.Freed() {
 		if err := claim(owner, count, id, "freed in this epoch"); err != nil {
 			return err
@@ -137,13 +137,25 @@ func (s *Store) checkTable(t *table, name string) error {
 	if t.dropped != batch.MaxOffset {
 		end = uint64(t.dropped) - 1
 	}
+	var size uint64
 	c := t.cur.Cursor()
 	for ok := c.First(); ok; ok = c.Next() {
 		if st := c.Stamp(); st > end || st == 0 {
 			return page.Corruptf(t.cur.Root, "%s: row %q created at %d, outside 1..%d", name, c.Key(), st, end)
 		}
+		r, err := c.Ref()
+		if err != nil {
+			return err
+		}
+		size += uint64(len(c.Key())) + uint64(r.Len)
 	}
 	if err := c.Err(); err != nil {
+		return err
+	}
+	if size != t.size {
+		return page.Corruptf(s.catalog.Root, "%s: catalog counts %d bytes, the rows hold %d", name, t.size, size)
+	}
+	if err := s.checkCounts(t, name, end); err != nil {
 		return err
 	}
 	h := t.hist.Cursor()
@@ -151,10 +163,11 @@ func (s *Store) checkTable(t *table, name string) error {
 	var prevCreated uint64
 	for ok := h.First(); ok; ok = h.Next() {
 		k := h.Key()
-		if len(k) <= btree.SuffixSize {
+		uk, c, ok := splitHistKey(k)
+		if !ok {
 			return page.Corruptf(t.hist.Root, "%s: history key of %d bytes", name, len(k))
 		}
-		uk, created, deleted := k[:len(k)-8], ^binary.BigEndian.Uint64(k[len(k)-8:]), h.Stamp()
+		created, deleted := uint64(c), h.Stamp()
 		if created == 0 || created >= deleted || deleted > end+1 || uint64(s.horizon) >= deleted {
 			return page.Corruptf(t.hist.Root, "%s: version of %q lives [%d, %d) (applied %d, horizon %d)", name, uk, created, deleted, s.applied, s.horizon)
 		}
@@ -165,4 +178,35 @@ func (s *Store) checkTable(t *table, name string) error {
 		prevCreated = created
 	}
 	return h.Err()
+}
+
+// checkCounts verifies a table's row-count history: positions increase
+// within the incarnation's life, and the newest entry is the catalog's.
+func (s *Store) checkCounts(t *table, name string, end uint64) error {
+	c := t.counts.Cursor()
+	var prev batch.Offset
+	var rows, size uint64
+	n := 0
+	for ok := c.First(); ok; ok = c.Next() {
+		r, err := c.Ref()
+		if err != nil {
+			return err
+		}
+		pos, rw, sz, err := decodeCounts(c.Key(), r.Inline, t.counts.Root)
+		if err != nil {
+			return err
+		}
+		if pos < t.start || uint64(pos) > end || (n > 0 && pos <= prev) {
+			return page.Corruptf(t.counts.Root, "%s: row counts at position %d (after %d), outside %d..%d", name, pos, prev, t.start, end)
+		}
+		prev, rows, size = pos, rw, sz
+		n++
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	if n == 0 || rows != t.rows || size != t.size {
+		return page.Corruptf(t.counts.Root, "%s: newest row counts %d rows, %d bytes (%d entries); the catalog has %d, %d", name, rows, size, n, t.rows, t.size)
+	}
+	return nil
 }

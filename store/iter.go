@@ -187,7 +187,8 @@ func (it *Iterator) place(key []byte, forward, exclusive bool) {
 			if exclusive {
 				fill = 0xff // past every version of key
 			}
-			it.hist.SeekGE(it.histSeek(key, fill))
+			it.hk = appendHistSeek(it.hk[:0], key, fill)
+			it.hist.SeekGE(it.hk)
 		}
 	} else {
 		if it.upper != nil && (key == nil || bytes.Compare(key, it.upper) > 0) {
@@ -198,19 +199,12 @@ func (it *Iterator) place(key []byte, forward, exclusive bool) {
 			it.hist.Last()
 		} else {
 			it.cur.SeekLT(key)
-			it.hist.SeekLT(it.histSeek(key, 0))
+			it.hk = appendHistSeek(it.hk[:0], key, 0)
+			it.hist.SeekLT(it.hk)
 		}
 	}
 	it.skip(&it.cur, false)
 	it.skip(&it.hist, true)
-}
-
-func (it *Iterator) histSeek(key []byte, fill byte) []byte {
-	it.hk = append(it.hk[:0], key...)
-	for range 8 {
-		it.hk = append(it.hk, fill)
-	}
-	return it.hk
 }
 
 // visible reports whether the cursor's entry is visible at it.pos.
@@ -218,13 +212,12 @@ func (it *Iterator) visible(c *btree.Cursor, history bool) bool {
 	if !history {
 		return batch.Offset(c.Stamp()) <= it.pos
 	}
-	k := c.Key()
-	if len(k) <= btree.SuffixSize {
-		it.err = page.Corruptf(it.t.hist.Root, "history key of %d bytes", len(k))
+	_, created, ok := splitHistKey(c.Key())
+	if !ok {
+		it.err = page.Corruptf(it.t.hist.Root, "history key of %d bytes", len(c.Key()))
 		return false
 	}
-	created := ^beU64(k[len(k)-8:])
-	return batch.Offset(created) <= it.pos && it.pos < batch.Offset(c.Stamp())
+	return created <= it.pos && it.pos < batch.Offset(c.Stamp())
 }
 
 func (it *Iterator) skip(c *btree.Cursor, history bool) {
@@ -249,7 +242,7 @@ func (it *Iterator) skip(c *btree.Cursor, history bool) {
 func userKey(c *btree.Cursor, history bool) []byte {
 	k := c.Key()
 	if history {
-		return k[:len(k)-8]
+		return k[:len(k)-histSuffix] // visible() checked the length
 	}
 	return k
 }

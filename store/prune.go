@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 
@@ -60,10 +61,16 @@ func (s *Store) pruneTable(t *table, horizon batch.Offset) error {
 		if err := t.hist.Free(); err != nil {
 			return err
 		}
+		if err := t.counts.Free(); err != nil {
+			return err
+		}
 		_, _, err := s.catalog.Delete(catalogKey(t.id, t.dropped), nil)
 		if err == nil {
 			s.setMeta()
 		}
+		return err
+	}
+	if err := s.pruneCounts(t, horizon); err != nil {
 		return err
 	}
 	var next []byte
@@ -112,4 +119,41 @@ func (s *Store) pruneTable(t *table, horizon batch.Offset) error {
 		ok = c.SeekGE(next)
 	}
 	return nil
+}
+
+// pruneCounts drops the row counts no read at or above horizon uses: every
+// entry older than the newest one at or below horizon. The caller holds mu;
+// readers wait for at most pruneChunk deletions at a time.
+func (s *Store) pruneCounts(t *table, horizon batch.Offset) error {
+	c := t.counts.Cursor()
+	if !c.SeekLT(countsKey(horizon + 1)) {
+		return c.Err()
+	}
+	floor := slices.Clone(c.Key())
+	var doomed [][]byte
+	for {
+		doomed = doomed[:0]
+		c.Reset(&t.counts)
+		for ok := c.First(); ok && len(doomed) < pruneChunk && bytes.Compare(c.Key(), floor) < 0; ok = c.Next() {
+			doomed = append(doomed, slices.Clone(c.Key()))
+		}
+		if err := c.Err(); err != nil {
+			return err
+		}
+		if len(doomed) == 0 {
+			return nil
+		}
+		for _, k := range doomed {
+			if _, _, err := t.counts.Delete(k, nil); err != nil {
+				return err
+			}
+		}
+		if err := s.saveTable(t); err != nil {
+			return err
+		}
+		s.setMeta()
+		s.epoch.Add(1)
+		s.mu.Unlock()
+		s.mu.Lock()
+	}
 }

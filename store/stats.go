@@ -74,7 +74,7 @@ func (s *Store) Stats() (Stats, error) {
 			st.DroppedTables++
 		}
 		st.Versions += t.versions
-		for _, tr := range []*btree.Tree{&t.cur, &t.hist} {
+		for _, tr := range []*btree.Tree{&t.cur, &t.hist, &t.counts} {
 			h, err := tr.Height()
 			if err != nil {
 				return err
