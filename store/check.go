@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/projstore/projstore/batch"
@@ -15,6 +16,11 @@ import (
 // the free list, or the pages waiting for the next commit. It holds the
 // writer lock, and the read lock for its whole walk.
 func (s *Store) Check() error {
+	return s.CheckContext(context.Background())
+}
+
+// CheckContext is Check that stops with ctx's error when ctx is done.
+func (s *Store) CheckContext(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.RLock()
@@ -25,7 +31,12 @@ func (s *Store) Check() error {
 	count := s.pg.PageCount()
 	owner := make(map[uint64]string) // not sized by count: a forged superblock may claim billions
 	mark := func(what string) btree.Visit {
-		return func(id uint64, _ *page.Page, _ int) error { return claim(owner, count, id, what) }
+		return func(id uint64, _ *page.Page, _ int) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return claim(owner, count, id, what)
+		}
 	}
 	if _, _, err := s.catalog.Check(); err != nil {
 		return err
@@ -37,6 +48,9 @@ func (s *Store) Check() error {
 		name := fmt.Sprintf("table %d (dropped at %d)", t.id, t.dropped)
 		if t.dropped == batch.MaxOffset {
 			name = fmt.Sprintf("table %d", t.id)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		if err := s.checkTable(t, name); err != nil {
 			return err
@@ -168,7 +182,10 @@ func (s *Store) checkTable(t *table, name string) error {
 			return page.Corruptf(t.hist.Root, "%s: history key of %d bytes", name, len(k))
 		}
 		created, deleted := uint64(c), h.Stamp()
-		if created == 0 || created >= deleted || deleted > end+1 || uint64(s.horizon) >= deleted {
+		// A version deleted at or below the horizon is one a stopped Prune
+		// left: no read sees it, so it is garbage for the next Prune, not
+		// damage.
+		if created == 0 || created >= deleted || deleted > end+1 {
 			return page.Corruptf(t.hist.Root, "%s: version of %q lives [%d, %d) (applied %d, horizon %d)", name, uk, created, deleted, s.applied, s.horizon)
 		}
 		if bytes.Equal(uk, prevKey) && deleted > prevCreated {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -11,8 +13,18 @@ import (
 // Prune drops history no read at or above horizon can see: versions
 // deleted at or before it, and tables dropped at or before it, freeing their
 // pages for reuse after the next commits. Reads below horizon then return
-// ErrPruned. A horizon at or below the current one changes nothing.
+// ErrPruned. A horizon at or below the current one changes nothing. While a
+// Snapshot is open, the horizon rises only to the oldest open snapshot's
+// position (Horizon reports the one in force).
 func (s *Store) Prune(horizon batch.Offset) error {
+	return s.PruneContext(context.Background(), horizon)
+}
+
+// PruneContext is Prune that stops when ctx is done, between chunks of
+// history. The horizon is raised before any history goes, so a stopped
+// Prune leaves only versions no read can see; the next Prune, at any
+// horizon, drops them.
+func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.writable(); err != nil {
@@ -23,9 +35,15 @@ func (s *Store) Prune(horizon batch.Offset) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: prune horizon %d > %d", ErrPositionAhead, horizon, s.applied)
 	}
+	// An open snapshot holds the horizon at its position: its reads must
+	// keep seeing what they saw.
+	horizon = min(horizon, s.oldestSnapshot())
 	if horizon <= s.horizon {
-		s.mu.Unlock()
-		return nil
+		horizon = s.horizon
+		if !s.pruneLeft {
+			s.mu.Unlock()
+			return nil
+		}
 	}
 	// Readers below the new horizon are refused from here on, before any
 	// version they could see is gone.
@@ -34,15 +52,20 @@ func (s *Store) Prune(horizon batch.Offset) error {
 	s.epoch.Add(1)
 	s.mu.Unlock()
 
+	s.pruneLeft = true
 	var ts []*table
 	if err := s.eachTable(func(t *table) error { ts = append(ts, t); return nil }); err != nil {
 		return s.fail(err)
 	}
 	for _, t := range ts {
-		if err := s.pruneTable(t, horizon); err != nil {
+		if err := s.pruneTable(ctx, t, horizon); err != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return err
+			}
 			return s.fail(err)
 		}
 	}
+	s.pruneLeft = false
 	return nil
 }
 
@@ -50,7 +73,7 @@ func (s *Store) Prune(horizon batch.Offset) error {
 // readers wait for at most one chunk.
 const pruneChunk = 1024
 
-func (s *Store) pruneTable(t *table, horizon batch.Offset) error {
+func (s *Store) pruneTable(ctx context.Context, t *table, horizon batch.Offset) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.epoch.Add(1)
@@ -108,6 +131,10 @@ func (s *Store) pruneTable(t *table, horizon batch.Offset) error {
 		// Let readers in between chunks, then pick up where we stopped.
 		s.epoch.Add(1)
 		s.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			s.mu.Lock()
+			return err
+		}
 		if s.pg.NeedSpill() {
 			if err := s.pg.Spill(); err != nil {
 				s.mu.Lock()

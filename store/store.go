@@ -57,6 +57,11 @@ type Store struct {
 
 	tables sync.Map // batch.TableID -> *table, live incarnations seen so far
 
+	snapMu sync.Mutex
+	snaps  map[batch.Offset]int // open snapshots by position: Prune stops at the oldest
+
+	pruneLeft bool // a Prune stopped early: the next one finishes it (under wmu)
+
 	// Writer scratch, reused across batches.
 	order []int
 	enc   []byte
@@ -585,22 +590,34 @@ func checkKey(key []byte) error {
 }
 
 func (s *Store) getAt(id batch.TableID, key []byte, pos batch.Offset) ([]byte, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	t, err := s.tableAt(id, pos)
-	if err != nil || t == nil {
-		return nil, notFound(err)
-	}
-	created, r, found, err := t.cur.Get(key)
+	tree, r, err := s.refAt(id, key, pos)
 	if err != nil {
 		return nil, err
 	}
+	return tree.Value(make([]byte, 0, r.Len), r)
+}
+
+// refAt finds the version of key visible at pos: the tree holding it and a
+// reference to its value, whose Inline bytes alias a page (valid while the
+// caller holds mu).
+func (s *Store) refAt(id batch.TableID, key []byte, pos batch.Offset) (*btree.Tree, btree.Ref, error) {
+	var r btree.Ref
+	if err := checkKey(key); err != nil {
+		return nil, r, err
+	}
+	t, err := s.tableAt(id, pos)
+	if err != nil || t == nil {
+		return nil, r, notFound(err)
+	}
+	created, r, found, err := t.cur.Get(key)
+	if err != nil {
+		return nil, r, err
+	}
 	if found && batch.Offset(created) <= pos {
-		return t.cur.Value(make([]byte, 0, r.Len), r)
+		return &t.cur, r, nil
 	}
 	if pos == s.applied && t.dropped == batch.MaxOffset {
-		return nil, ErrNotFound // no closed version is visible at the applied position
+		return nil, r, ErrNotFound // no closed version is visible at the applied position
 	}
 	c := cursors.Get().(*btree.Cursor)
 	defer cursors.Put(c)
@@ -608,17 +625,17 @@ func (s *Store) getAt(id batch.TableID, key []byte, pos batch.Offset) ([]byte, e
 	var buf [64]byte // longer keys spill to the heap via append
 	hk := appendHistKey(buf[:0], key, pos)
 	if !c.SeekGE(hk) {
-		return nil, notFound(c.Err())
+		return nil, r, notFound(c.Err())
 	}
 	k := c.Key()
 	if len(k) != len(hk) || !bytes.Equal(k[:len(key)], key) || batch.Offset(c.Stamp()) <= pos {
-		return nil, ErrNotFound
+		return nil, r, ErrNotFound
 	}
 	r, err = c.Ref()
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	return t.hist.Value(make([]byte, 0, r.Len), r)
+	return &t.hist, r, nil
 }
 
 func notFound(err error) error {
