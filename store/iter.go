@@ -34,7 +34,8 @@ type Iterator struct {
 	valid      bool
 	key, value []byte // the current row: kbuf and vbuf, or borrowed
 	kbuf, vbuf []byte
-	borrow     bool // key and inline values alias the page (Range)
+	borrow     bool         // key and inline values alias the page (Range)
+	created    batch.Offset // the current row's version was created here
 	hk         []byte
 	err        error
 	closed     bool
@@ -322,6 +323,10 @@ func (it *Iterator) settle() bool {
 		it.err = err
 		return false
 	}
+	it.created = batch.Offset(c.Stamp())
+	if history {
+		_, it.created, _ = splitHistKey(c.Key())
+	}
 	tree := &it.t.cur
 	if history {
 		tree = &it.t.hist
@@ -438,6 +443,12 @@ func (s *Store) scan(ctx context.Context, snap *Snapshot, t batch.TableID, start
 // row, holding the read lock for scanChunk rows at a time and checking ctx
 // in between. It returns fn's first error, or the iterator's.
 func (s *Store) walk(ctx context.Context, it *Iterator, fn func() error) error {
+	return s.walkBetween(ctx, it, fn, nil)
+}
+
+// walkBetween is walk that also calls between, if not nil, after each
+// chunk, with the read lock released.
+func (s *Store) walkBetween(ctx context.Context, it *Iterator, fn, between func() error) error {
 	defer it.Close()
 	for first := true; ; {
 		if err := ctx.Err(); err != nil {
@@ -467,5 +478,10 @@ func (s *Store) walk(ctx context.Context, it *Iterator, fn func() error) error {
 		}
 		it.own()
 		s.mu.RUnlock()
+		if between != nil {
+			if err := between(); err != nil {
+				return err
+			}
+		}
 	}
 }
