@@ -39,6 +39,25 @@ func churn(t *testing.T, s *store.Store, n int, seed uint64) {
 	}
 }
 
+// closeSome applies a batch that overwrites and deletes existing rows, so
+// some versions close at the applied position itself.
+func closeSome(t *testing.T, s *store.Store) {
+	t.Helper()
+	b := batch.New(s.AppliedPosition() + 1)
+	for tid := batch.TableID(1); tid <= 3; tid++ {
+		rows, err := s.Scan(tid, nil, nil, 0)
+		must(t, err)
+		for i, kv := range rows {
+			if i%2 == 0 {
+				b.Put(tid, kv.Key, []byte("last"))
+			} else {
+				b.Delete(tid, kv.Key)
+			}
+		}
+	}
+	must(t, s.Apply(b))
+}
+
 // sameAt compares every table of a and b at pos.
 func sameAt(t *testing.T, a, b *store.Store, pos batch.Offset) {
 	t.Helper()
@@ -64,6 +83,7 @@ func TestBackupCompactsAndKeepsHistory(t *testing.T) {
 	defer s.Close()
 	churn(t, s, 400, 7)
 	must(t, s.Prune(100))
+	closeSome(t, s)
 	must(t, s.Sync())
 	v, err := s.Snapshot(s.AppliedPosition())
 	must(t, err)
