@@ -448,6 +448,63 @@ func (tm *treeModel) check(t *rapid.T) {
 		t.Fatalf("empty tree has root %d and %d pages in use", tm.tree.Root, len(tm.m.pages))
 	}
 	checkContents(t, tm.tree, tm.model, tm.compare)
+	checkDecoded(t, tm.tree, tm.model, tm.compare)
+}
+
+// checkDecoded reads the tree's pages raw, as the page dumper does, with
+// DecodeLeaf and DecodeBranch, and expects the model's entries in the
+// leaves, in order, and the tree's pages below the branches.
+func checkDecoded(t *rapid.T, tree *btree.Tree, model map[string]entry, cmp func(a, b string) int) {
+	keys := slices.Collect(maps.Keys(model))
+	slices.SortFunc(keys, cmp)
+	children := map[uint64]bool{} // named by a branch: aux or a cell's child
+	var nodes []uint64            // reached below the root
+	err := tree.Walk(func(id uint64, pg *page.Page, depth int) error {
+		if depth > 0 {
+			nodes = append(nodes, id)
+		}
+		for i := 0; i < pg.Count() && depth >= 0; i++ {
+			if pg.Type() == page.TypeBranch {
+				b, err := btree.DecodeBranch(pg.Cell(i))
+				if err != nil {
+					return err
+				}
+				children[b.Child] = true
+				continue
+			}
+			l, err := btree.DecodeLeaf(pg.Cell(i))
+			if err != nil {
+				return err
+			}
+			if len(keys) == 0 || string(l.Key) != keys[0] {
+				return fmt.Errorf("leaf %d cell %d decodes to key %s, model has %d more keys", id, i, short(l.Key), len(keys))
+			}
+			want := model[keys[0]]
+			v, err := tree.Value(nil, l.Value)
+			if err != nil || l.Stamp != want.stamp || !bytes.Equal(v, want.value) {
+				return fmt.Errorf("leaf %d cell %d decodes to stamp %d, %d bytes (%v); model has %d, %d bytes", id, i, l.Stamp, len(v), err, want.stamp, len(want.value))
+			}
+			keys = keys[1:]
+		}
+		if pg.Type() == page.TypeBranch {
+			children[pg.Aux()] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("decoding the tree's pages: %v", err)
+	}
+	if len(keys) != 0 {
+		t.Fatalf("decoded leaves lack %d of the model's keys", len(keys))
+	}
+	if len(nodes) != len(children) {
+		t.Fatalf("branches name %d children, the tree has %d pages below its root", len(children), len(nodes))
+	}
+	for _, id := range nodes {
+		if !children[id] {
+			t.Fatalf("page %d is below the root, but no decoded branch cell names it", id)
+		}
+	}
 }
 
 // checkContents walks tree forward and backward against model.

@@ -80,22 +80,13 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 
 const maxDepth = 32
 
+// cellRef reads the value reference of leaf cell c of pg.
 func cellRef(pg *page.Page, c []byte) (Ref, error) {
-	k := len(leafKey(c))
-	r := Ref{Len: leafLen(c)}
-	rest := c[leafHeader+k:]
-	if c[0]&flagOverflow != 0 {
-		if len(rest) != 8 || r.Len == 0 {
-			return r, page.Corruptf(pg.ID(), "bad overflow reference")
-		}
-		r.Overflow = leU64(rest)
-		return r, nil
+	l, err := DecodeLeaf(c)
+	if err != nil {
+		return Ref{}, page.Corruptf(pg.ID(), "%v", err)
 	}
-	if uint32(len(rest)) != r.Len {
-		return r, page.Corruptf(pg.ID(), "cell value length %d, cell holds %d", r.Len, len(rest))
-	}
-	r.Inline = rest
-	return r, nil
+	return l.Value, nil
 }
 
 // Put stores key -> (stamp, value), replacing any entry with that key (and
