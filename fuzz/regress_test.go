@@ -133,7 +133,7 @@ func TestShortHistoryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := fs.Image("db")
-	sb, err := superblock.Read(bytes.NewReader(img)).Newest(false)
+	sb, err := superblock.Read(bytes.NewReader(img)).Newest()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func (f *File) NumPages() uint64 { return uint64(f.size / page.Size) }
 
 // Newest returns the superblock Open would use, or nil.
 func (f *File) Newest() *superblock.Superblock {
-	sb, _ := f.Slots.Newest(false)
+	sb, _ := f.Slots.Newest()
 	return sb
 }
 
