@@ -142,10 +142,18 @@ func (t *Tree) Compare(a, b []byte) int {
 	return bytes.Compare(a[na:], b[nb:])
 }
 
+// The flags of search and childIndex, named so that a call says what it
+// does: which kind of node it searches, and who searches. A reader builds a
+// page's index on its first search; the writer only uses one that is
+// there, since its next change to the page drops it.
+const (
+	inLeaf, inBranch = true, false
+	reader, writer   = true, false
+)
+
 // search returns the first slot whose key is >= key, and whether it is
-// equal. With the page's index (built here when build is set: readers
-// build, the writer only uses one that is there) it searches the key heads
-// first and compares whole keys only where heads tie.
+// equal. With the page's index (built here for a reader) it searches the
+// key heads first and compares whole keys only where heads tie.
 func (t *Tree) search(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
 	ix := pg.Index()
 	if ix == nil {
@@ -255,7 +263,7 @@ func (t *Tree) searchIndex(pg *page.Page, ix *page.Index, key []byte, leaf bool)
 // childIndex returns which child of branch pg covers key: 0 is the aux
 // child, i > 0 the child of cell i-1.
 func (t *Tree) childIndex(pg *page.Page, key []byte, build bool) int {
-	i, eq := t.search(pg, key, false, build)
+	i, eq := t.search(pg, key, inBranch, build)
 	if eq {
 		return i + 1
 	}

@@ -68,9 +68,9 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 		}
 		switch pg.Type() {
 		case page.TypeBranch:
-			id = child(pg, t.childIndex(pg, key, true))
+			id = child(pg, t.childIndex(pg, key, reader))
 		case page.TypeLeaf:
-			i, eq := t.search(pg, key, true, true)
+			i, eq := t.search(pg, key, inLeaf, reader)
 			if !eq {
 				return 0, r, false, nil
 			}
@@ -248,7 +248,7 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 	default:
 		return 0, nil, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, ins.key, false)
+	ci := t.childIndex(pg, ins.key, writer)
 	if ci > 0 {
 		ins.lo, ins.hasLo = branchKey(pg.Cell(ci-1)), true
 	}
@@ -268,7 +268,7 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 }
 
 func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error) {
-	i, eq := t.search(pg, ins.key, true, false)
+	i, eq := t.search(pg, ins.key, inLeaf, writer)
 	if eq {
 		c := pg.Cell(i)
 		r, err := cellRef(pg, c)
@@ -582,7 +582,7 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 	}
 	switch pg.Type() {
 	case page.TypeLeaf:
-		i, eq := t.search(pg, d.key, true, false)
+		i, eq := t.search(pg, d.key, inLeaf, writer)
 		if !eq {
 			return id, full, nil
 		}
@@ -605,7 +605,7 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 	default:
 		return 0, full, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, d.key, false)
+	ci := t.childIndex(pg, d.key, writer)
 	newChild, sh, err := t.delete(child(pg, ci), d, depth+1)
 	if err != nil || !d.found {
 		return id, full, err
