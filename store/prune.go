@@ -87,7 +87,7 @@ func (s *Store) pruneTable(ctx context.Context, t *table, horizon batch.Offset) 
 		if err := t.counts.Free(); err != nil {
 			return err
 		}
-		_, _, err := s.catalog.Delete(catalogKey(t.id, t.dropped), nil)
+		_, _, err := s.catalog.Delete(catalogKey(t.id, t.dropped))
 		if err == nil {
 			s.setMeta()
 		}
@@ -114,7 +114,7 @@ func (s *Store) pruneTable(ctx context.Context, t *table, horizon batch.Offset) 
 			return err
 		}
 		for _, k := range doomed {
-			if _, _, err := t.hist.Delete(k, nil); err != nil {
+			if _, _, err := t.hist.Delete(k); err != nil {
 				return err
 			}
 			t.versions--
@@ -171,7 +171,7 @@ func (s *Store) pruneCounts(t *table, horizon batch.Offset) error {
 			return nil
 		}
 		for _, k := range doomed {
-			if _, _, err := t.counts.Delete(k, nil); err != nil {
+			if _, _, err := t.counts.Delete(k); err != nil {
 				return err
 			}
 		}

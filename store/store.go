@@ -430,7 +430,7 @@ func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
 			}
 		}
 	} else {
-		created, existed, err = t.cur.Delete(op.Key, &s.old)
+		created, existed, err = t.cur.Take(op.Key, &s.old)
 		if err == nil && existed {
 			t.rows--
 			t.size -= uint64(len(op.Key)) + uint64(s.old.Len)
@@ -442,7 +442,7 @@ func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
 	}
 	t.dirty = true
 	s.hkey = appendHistKey(s.hkey[:0], op.Key, batch.Offset(created))
-	if _, _, err := t.hist.PutRef(s.hkey, uint64(pos), s.old, nil); err != nil {
+	if err := t.hist.PutRef(s.hkey, uint64(pos), s.old); err != nil {
 		return err
 	}
 	t.versions++
@@ -452,7 +452,7 @@ func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
 // drop closes the live incarnation of t at pos: it is re-keyed under its
 // drop position, where reads before pos still find it.
 func (s *Store) drop(t *table, pos batch.Offset) error {
-	if _, _, err := s.catalog.Delete(catalogKey(t.id, batch.MaxOffset), nil); err != nil {
+	if _, _, err := s.catalog.Delete(catalogKey(t.id, batch.MaxOffset)); err != nil {
 		return err
 	}
 	s.tables.Delete(t.id)

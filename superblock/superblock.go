@@ -176,12 +176,17 @@ func Read(r io.ReaderAt) Slots {
 	return s
 }
 
-// Newest returns the valid slot with the highest generation. With older it
-// returns the other valid slot instead (recovery when the newer tree is
-// damaged). The error explains why no slot qualifies: a newer format in
-// either slot wins over corruption, so that a newer file is never called
-// corrupt.
-func (s Slots) Newest(older bool) (*Superblock, error) {
+// Newest returns the valid slot with the highest generation, the state Open
+// uses. The error explains why no slot qualifies: a newer format in either
+// slot wins over corruption, so that a newer file is never called corrupt.
+func (s Slots) Newest() (*Superblock, error) { return s.pick(false) }
+
+// Older returns the valid slot with the lower generation, the state before
+// the last commit: recovery falls back to it when the newer tree is
+// damaged. It fails unless both slots are valid.
+func (s Slots) Older() (*Superblock, error) { return s.pick(true) }
+
+func (s Slots) pick(older bool) (*Superblock, error) {
 	a, b := s.SB[0], s.SB[1]
 	if a != nil && b != nil {
 		if a.Generation < b.Generation {
