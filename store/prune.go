@@ -125,7 +125,8 @@ func (s *Store) pruneTable(ctx context.Context, t *table, horizon batch.Offset) 
 			}
 			s.setMeta()
 		}
-		if !ok {
+		// t is done; a done ctx still stops here (one-chunk tables check nowhere else).
+		if !ok && ctx.Err() == nil {
 			break
 		}
 		// Let readers in between chunks, then pick up where we stopped.
