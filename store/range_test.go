@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,5 +326,91 @@ func TestScanLimitsAndBounds(t *testing.T) {
 		if err := diffKVs(k.got, k.want); err != nil {
 			t.Fatalf("rows of an earlier scan changed after later batches: %v", err)
 		}
+	}
+}
+
+// TestRangeStoreClosedDuring: a Range running when the store closes ends
+// with ErrClosed at its next leaf, and a ValueReader shared by goroutines
+// (ReadAt is safe for concurrent use) reads the snapshot's value while a
+// writer replaces it and prunes.
+func TestRangeStoreClosedDuring(t *testing.T) {
+	s := openMem(t, vfs.NewMem(), &store.Options{CacheBytes: 128 << 10})
+	b := batch.New(1)
+	for i := range 20_000 {
+		b.Put(1, fmt.Appendf(nil, "row%06d", i), []byte("v"))
+	}
+	bigValue := pattern(200_000, 1)
+	b.Put(2, []byte("big"), bigValue)
+	must(t, s.Apply(b))
+	v, err := s.Snapshot(1)
+	must(t, err)
+	vr, err := v.OpenValue(2, []byte("big"))
+	must(t, err)
+
+	// Readers of one ValueReader against a writer that replaces the value.
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 3))
+			for i := 0; i < 200; i++ {
+				off := r.Int64N(int64(len(bigValue)))
+				p := make([]byte, 1+r.IntN(9000))
+				n, err := vr.ReadAt(p, off)
+				if (err != nil && err != io.EOF) || !bytes.Equal(p[:n], bigValue[off:off+int64(n)]) || n < min(len(p), len(bigValue)-int(off)) {
+					errs <- fmt.Errorf("ReadAt(%d bytes, %d) = %d, %v or wrong bytes", len(p), off, n, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := s.Apply(batch.New(s.AppliedPosition()+1).Put(2, []byte("big"), pattern(150_000, uint64(i)))); err != nil {
+				errs <- err
+				return
+			}
+			if err := s.Prune(s.AppliedPosition()); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if h := s.Horizon(); h != 1 {
+		t.Fatalf("Horizon = %d with a snapshot at 1 open", h)
+	}
+
+	rows := 0
+	err = v.Range(context.Background(), 1, nil, nil, func(_, _ []byte) error {
+		rows++
+		if rows == 1000 {
+			go s.Close()
+		}
+		if rows >= 1000 {
+			time.Sleep(50 * time.Microsecond)
+		}
+		return nil
+	})
+	if !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Range when the store closed during it: %v after %d rows, want ErrClosed", err, rows)
+	}
+	if _, err := vr.ReadAt(make([]byte, 1), 0); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("ReadAt after the store closed: %v, want ErrClosed", err)
 	}
 }

@@ -289,6 +289,12 @@ func checkValueReader(t *testing.T, vr *store.ValueReader, want []byte, r *rand.
 	if n, err := vr.Read(make([]byte, 10)); n != 0 || err != io.EOF {
 		t.Fatalf("Read at the end = %d, %v; want 0, io.EOF", n, err)
 	}
+	if at, err := vr.Seek(int64(len(want))+10, io.SeekStart); err != nil || at != int64(len(want))+10 {
+		t.Fatalf("Seek past the end = %d, %v", at, err)
+	}
+	if n, err := vr.Read(make([]byte, 10)); n != 0 || err != io.EOF {
+		t.Fatalf("Read past the end = %d, %v; want 0, io.EOF", n, err)
+	}
 	if _, err := vr.Seek(-1, io.SeekStart); err == nil {
 		t.Fatal("Seek to a negative offset succeeded")
 	}
@@ -430,6 +436,10 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 	stepB(300)
 	vr, err := v1.OpenValue(1, big)
 	must(t, err)
+	// An inline value's reader, opened before its page changes.
+	inlineKey, inlineAt1 := rows1[1].Key, rows1[1].Value
+	vrInline, err := v1.OpenValue(1, inlineKey)
+	must(t, err)
 	var streamed []byte
 	chunk := make([]byte, 1000)
 	readChunk := func() {
@@ -457,6 +467,9 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 			} else {
 				b.Put(1, k, val(r.IntN(300)))
 			}
+		}
+		if i == 1 {
+			b.Put(1, inlineKey, val(50))
 		}
 		switch {
 		case i%97 == 0:
@@ -552,13 +565,21 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 		t.Fatalf("value read across the batches: %d bytes, want %d (equal prefix %d)", len(streamed), len(bigAt1), commonPrefix(streamed, bigAt1))
 	}
 
+	if got, err := io.ReadAll(vrInline); err != nil || !bytes.Equal(got, inlineAt1) {
+		t.Fatalf("inline value read across the batches: %d bytes (%v), want %d", len(got), err, len(inlineAt1))
+	}
+
 	tids := []batch.TableID{1, 2, 3, 4, 5, 6}
 	snaps := []struct {
 		v  *store.Snapshot
 		at *model
 	}{{v1, at1}, {v2, at2}, {v3, at3}}
-	for _, sn := range snaps {
-		if err := snapDiff(sn.v, sn.at, tids, r, 0); err != nil {
+	for i, sn := range snaps {
+		gets := 0 // every key
+		if raceEnabled && i > 0 {
+			gets = 300
+		}
+		if err := snapDiff(sn.v, sn.at, tids, r, gets); err != nil {
 			t.Fatalf("snapshot at %d after %d batches and a Prune past it: %v", sn.v.Position(), applied-sn.v.Position(), err)
 		}
 		// The table counts equal a walk at the position.
@@ -599,10 +620,9 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 	if _, err := v1.OpenValue(1, []byte("never-written")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("OpenValue of a missing key: %v, want ErrNotFound", err)
 	}
-	smallKey := rows1[0].Key
-	vrSmall, err := v1.OpenValue(1, smallKey)
+	vrSmall, err := v1.OpenValue(1, rows1[2].Key) // rows1[0] is big
 	must(t, err)
-	if err := iotest.TestReader(vrSmall, rows1[0].Value); err != nil {
+	if err := iotest.TestReader(vrSmall, rows1[2].Value); err != nil {
 		t.Fatalf("ValueReader of an inline value: %v", err)
 	}
 
