@@ -353,6 +353,70 @@ func (sm *storeModel) readSnapshot(t *rapid.T) {
 	}
 }
 
+// iterateSnapshot drives an iterator of an open snapshot through random
+// moves, applying batches and pruning (past the snapshot, if drawn so) in
+// between: it sees the snapshot's position throughout.
+func (sm *storeModel) iterateSnapshot(t *rapid.T) {
+	if len(sm.snaps) == 0 {
+		t.Skip("no open snapshot")
+	}
+	sn := sm.snaps[rapid.IntRange(0, len(sm.snaps)-1).Draw(t, "snap")]
+	pos := sn.v.Position()
+	tid := rapid.SampledFrom(modelTables).Draw(t, "table")
+	lo, hi := sm.drawBound(t, "lo"), sm.drawBound(t, "hi")
+	it, err := sn.v.NewIterator(tid, lo, hi)
+	if err != nil {
+		t.Fatalf("Snapshot.NewIterator at %d: %v", pos, err)
+	}
+	rows := sn.at.scan(tid, lo, hi, pos)
+	idx, valid := -1, false
+	for step := range rapid.IntRange(1, 20).Draw(t, "steps") {
+		move := rapid.SampledFrom([]string{"first", "last", "seekge", "seeklt", "next", "next", "prev", "prev", "apply", "prune"}).Draw(t, "move")
+		var ok bool
+		switch move {
+		case "first":
+			ok, idx = it.First(), 0
+		case "last":
+			ok, idx = it.Last(), len(rows)-1
+		case "seekge", "seeklt":
+			k := sm.drawKey(t, "seek")
+			idx = searchKV(rows, k)
+			if move == "seekge" {
+				ok = it.SeekGE(k)
+			} else {
+				ok, idx = it.SeekLT(k), idx-1
+			}
+		case "next":
+			ok = it.Next()
+			if valid {
+				idx++
+			}
+		case "prev":
+			ok = it.Prev()
+			if valid {
+				idx--
+			}
+		case "apply":
+			sm.batch(t)
+			continue
+		case "prune":
+			sm.prune(t)
+			continue
+		}
+		valid = valid || move != "next" && move != "prev"
+		valid = valid && idx >= 0 && idx < len(rows)
+		if ok != valid || it.Valid() != valid {
+			t.Fatalf("snapshot at %d, step %d %s at model index %d of %d: iterator says %v/%v (err %v)", pos, step, move, idx, len(rows), ok, it.Valid(), it.Error())
+		}
+		if valid && (!bytes.Equal(it.Key(), rows[idx].Key) || !bytes.Equal(it.Value(), rows[idx].Value)) {
+			t.Fatalf("snapshot at %d, step %d %s: iterator at %s (%d bytes), model at %s (%d bytes)", pos, step, move, shortKey(it.Key()), len(it.Value()), shortKey(rows[idx].Key), len(rows[idx].Value))
+		}
+	}
+	if err := it.Close(); err != nil {
+		t.Fatalf("snapshot iterator: %v", err)
+	}
+}
+
 // closeSnapshot closes a random open snapshot: Prune may pass it now.
 func (sm *storeModel) closeSnapshot(t *rapid.T) {
 	if len(sm.snaps) == 0 {
@@ -753,6 +817,7 @@ func TestModel(t *testing.T) {
 			"readSnapshot":  sm.readSnapshot,
 			"readSnapshot2": sm.readSnapshot,
 			"closeSnapshot": sm.closeSnapshot,
+			"iterateSnap":   sm.iterateSnapshot,
 			"":              sm.check,
 		})
 		sm.fullCheck(t)
