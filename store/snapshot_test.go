@@ -280,11 +280,21 @@ func checkValueReader(t *testing.T, vr *store.ValueReader, want []byte, r *rand.
 		if err != nil || at != wantAt {
 			t.Fatalf("Seek(%d, %d) = %d, %v; want %d", c.off, c.whence, at, err, wantAt)
 		}
-		p := make([]byte, min(5000, len(want)-int(at)))
-		if _, err := io.ReadFull(vr, p); err != nil || !bytes.Equal(p, want[at:at+int64(len(p))]) {
+		p := make([]byte, max(0, min(5000, len(want)-int(at))))
+		if len(p) == 0 {
+			if n, err := vr.Read(make([]byte, 10)); n != 0 || err != io.EOF {
+				t.Fatalf("Read after Seek(%d, %d) past the end = %d, %v; want 0, io.EOF", c.off, c.whence, n, err)
+			}
+		} else if _, err := io.ReadFull(vr, p); err != nil || !bytes.Equal(p, want[at:at+int64(len(p))]) {
 			t.Fatalf("Read after Seek(%d, %d): %v or wrong bytes", c.off, c.whence, err)
 		}
 		cur = at + int64(len(p))
+	}
+	if _, err := vr.Seek(int64(len(want))-100, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(vr, make([]byte, 100)); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := vr.Read(make([]byte, 10)); n != 0 || err != io.EOF {
 		t.Fatalf("Read at the end = %d, %v; want 0, io.EOF", n, err)
@@ -370,7 +380,7 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 	for i := range 500 {
 		b.Put(2, key(i*3), val(r.IntN(100)))
 	}
-	b.Put(3, []byte("x"), val(20)).Put(3, []byte("y"), val(9000))
+	b.Put(3, []byte("x"), val(20)).Put(3, []byte("y"), val(9000)) // y: overflow
 	b.Put(5, []byte("gone"), val(10))
 	b.DropTable(4)
 	applyBoth(t, s, m, b)
@@ -617,6 +627,12 @@ func TestSnapshotHeldAcrossBatchesAndPrune(t *testing.T) {
 		checkValueReader(t, vr, bigNow, r)
 		must(t, v.Close())
 	}
+	// An overflow value of a table dropped (at 200) and created again
+	// (at 400) since p.
+	yAt1, _ := at1.get(3, "y", p)
+	vrDropped, err := v1.OpenValue(3, []byte("y"))
+	must(t, err)
+	checkValueReader(t, vrDropped, yAt1, r)
 	if _, err := v1.OpenValue(1, []byte("never-written")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("OpenValue of a missing key: %v, want ErrNotFound", err)
 	}
