@@ -2,6 +2,7 @@ package column
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -55,3 +56,5 @@ func TestSmoke(t *testing.T) {
 	v, err := tx.Get("t", []Value{MakeInt(3)}, nil)
 	t.Log(v, err)
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

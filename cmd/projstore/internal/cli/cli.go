@@ -248,6 +248,6 @@ func init() {
 	commands = []*command{
 		demoCmd, applyCmd, getCmd, scanCmd, historyCmd,
 		checkCmd, statsCmd, pagesCmd, pageCmd, pruneCmd, recoverCmd,
-		versionCmd, helpCmd,
+		versionCmd, helpCmd, exportCmd,
 	}
 }
