@@ -193,9 +193,7 @@ func (tx *Tx) Scan(ctx context.Context, table string, opts *ScanOptions) (*Scann
 		if !v.typ.Valid() || v.typ == Any {
 			return nil, ti.errorf(i, ErrType, "invalid value type %s", v.typ)
 		}
-		if i < n {
-			v = ti.t.Columns[i].Coerce(v)
-		}
+		v = ti.coerce(i, v)
 		src := locate(i)
 		if src.kind == srcKey {
 			s.keyFilt = append(s.keyFilt, keyFilter{i: src.i, op: f.Op, v: v})
@@ -245,9 +243,7 @@ func (s *Scanner) bound(b *Bound, cols []int, upper bool) ([]byte, error) {
 		if !v.typ.Valid() || v.typ == Any {
 			return nil, ti.errorf(i, ErrType, "invalid value type %s", v.typ)
 		}
-		if i < len(ti.t.Columns) {
-			v = ti.t.Columns[i].Coerce(v)
-		}
+		v = ti.coerce(i, v)
 		switch {
 		case j < last:
 			k = appendKeyValue(k, v)
@@ -278,7 +274,10 @@ func (s *Scanner) Release() {
 			s.cur.Release()
 			s.cur = nil
 		}
-		s.rb.Release()
+		if s.rb != nil {
+			s.rb.Release()
+			s.rb = nil
+		}
 		s.done = true
 	}
 }
@@ -313,12 +312,14 @@ func (s *Scanner) Next() bool {
 	default:
 		n, err = s.fillIndexed()
 	}
-	rec := s.rb.NewRecordBatch() // also resets the builders after an error
 	if err != nil {
-		rec.Release()
+		// The builders may be uneven after an error mid-row: drop them.
+		s.rb.Release()
+		s.rb = nil
 		s.err, s.done = err, true
 		return false
 	}
+	rec := s.rb.NewRecordBatch()
 	if n == 0 {
 		rec.Release()
 		s.done = true
@@ -535,4 +536,13 @@ func matchValue(x Value, op Op, c Value) bool {
 		return r > 0
 	}
 	return r >= 0
+}
+
+// coerce applies the affinity of full-row column i (INTEGER for the
+// hidden rowid) to v.
+func (ti *tableInfo) coerce(i int, v Value) Value {
+	if i < len(ti.t.Columns) {
+		return storeValue(&ti.t.Columns[i], v)
+	}
+	return Coerce(v, Integer, AffinityInteger)
 }

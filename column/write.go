@@ -70,7 +70,8 @@ func (tx *Tx) CreateTable(t *Table) (*Table, error) {
 			col.Mixed = true
 		}
 		if !col.Default.IsNull() {
-			col.Default = col.Coerce(col.Default)
+			col.Default = storeValue(col, col.Default)
+			col.Mixed = col.Mixed || col.Default.typ != col.Type
 		}
 	}
 	id, op := allocID(c, 1)
@@ -104,7 +105,8 @@ func (tx *Tx) AddColumn(table string, col Column) error {
 		nc.Mixed = true
 	}
 	if !nc.Default.IsNull() {
-		nc.Default = nc.Coerce(nc.Default)
+		nc.Default = storeValue(nc, nc.Default)
+		nc.Mixed = nc.Mixed || nc.Default.typ != nc.Type
 	}
 	nt.Version++
 	enc, err := nt.MarshalBinary()
@@ -379,12 +381,7 @@ func (ti *tableInfo) assign(row []Value, cols []string, vals []Value) error {
 		if !v.typ.Valid() || v.typ == Any {
 			return ti.errorf(i, ErrType, "invalid value type %s", v.typ)
 		}
-		if i < n {
-			v = ti.t.Columns[i].Coerce(v)
-		} else {
-			v = Coerce(v, Integer, AffinityInteger)
-		}
-		row[i] = v
+		row[i] = ti.coerce(i, v)
 		return nil
 	}
 	if cols == nil {
@@ -595,8 +592,22 @@ func (tx *Tx) writeRow(ti *tableInfo, old []Value, oldKey []byte, row []Value) e
 // for a row other than the one under self.
 func (tx *Tx) checkUnique(ti *tableInfo, x *Index, prefix, self []byte) error {
 	var clash []byte
+	n := len(x.Columns)
 	err := tx.walk(context.Background(), x.ID, prefix, PrefixEnd(prefix), func(k, v []byte) error {
-		if pk := k[len(prefix):]; self == nil || !bytes.Equal(pk, self) {
+		// The range also holds entries whose index values only start with
+		// prefix's bytes (a real of the same integer part as an integer).
+		rest := k
+		for range n {
+			_, r, err := DecodeKeyValue(rest)
+			if err != nil {
+				return fmt.Errorf("index %q: %w", x.Name, err)
+			}
+			rest = r
+		}
+		if len(k)-len(rest) != len(prefix) {
+			return nil
+		}
+		if pk := rest; self == nil || !bytes.Equal(pk, self) {
 			clash = append([]byte(nil), pk...)
 			return errStop
 		}
@@ -644,11 +655,7 @@ func (ti *tableInfo) lookupKey(key []Value) ([]byte, error) {
 		if !v.typ.Valid() || v.typ == Any {
 			return nil, ti.errorf(i, ErrType, "invalid value type %s", v.typ)
 		}
-		if i < len(ti.t.Columns) {
-			row[i] = ti.t.Columns[i].Coerce(v)
-		} else {
-			row[i] = Coerce(v, Integer, AffinityInteger)
-		}
+		row[i] = ti.coerce(i, v)
 	}
 	k := ti.key(row)
 	if len(k) > store.MaxKeySize {
@@ -833,4 +840,16 @@ func (ti *tableInfo) projection(cols []string) ([]int, error) {
 		out[j] = i
 	}
 	return out, nil
+}
+
+// storeValue returns v as column c stores it: coerced to its affinity
+// (Column.Coerce), and, in an untyped (ANY) column, a boolean or
+// timestamp as the integer it is to SQLite, since keys (primary and
+// index) could not tell them from integers.
+func storeValue(c *Column, v Value) Value {
+	v = c.Coerce(v)
+	if c.Type == Any && (v.typ == Boolean || v.typ == Timestamp) {
+		v = Value{typ: Integer, bits: v.bits}
+	}
+	return v
 }
