@@ -77,7 +77,9 @@ func TestBadInput(t *testing.T) {
 			_, err := tx.Insert("acct", []string{"owner", "email"}, []Value{MakeText("x"), MakeText("b@x")})
 			return err
 		}, ErrUnique, "acct", "email", `index "by_email", column "email": UNIQUE constraint failed: ('b@x') exists`},
-		{"unique against the batch", func() error { return tx.Update("acct", []Value{MakeInt(1)}, []string{"email"}, []Value{MakeText("c@x")}) }, ErrUnique, "acct", "email", ""},
+		{"unique against the batch", func() error {
+			return tx.Update("acct", []Value{MakeInt(1)}, []string{"email"}, []Value{MakeText("c@x")})
+		}, ErrUnique, "acct", "email", ""},
 		{"rowid not an integer", func() error {
 			_, err := tx.Insert("acct", []string{"id", "owner"}, []Value{MakeText("abc"), MakeText("x")})
 			return err
