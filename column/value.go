@@ -286,20 +286,22 @@ func (a Affinity) Apply(v Value) Value {
 
 // Coerce returns v as stored in a column of type t and affinity a: the
 // affinity applied (see Affinity.Apply), then, for a Boolean column, an
-// integer 0 or 1 becomes a Boolean, and for a Timestamp column, ISO-8601
-// text ('2024-05-01', '2024-05-01 12:00:00.5', with 'T' and a zone
-// allowed) becomes a Timestamp. A Boolean or Timestamp value stored
-// into a column of another type is an integer (or its text, under TEXT
-// affinity). Whatever does not convert is kept as it is, in another
-// storage class, as SQLite keeps it.
+// integer 0 or 1 becomes a Boolean, and for a Timestamp column, an
+// integer (microseconds since the epoch) or ISO-8601 text ('2024-05-01',
+// '2024-05-01 12:00:00.5', with 'T' and a zone allowed) becomes a
+// Timestamp. A Boolean or Timestamp value stored into a column of
+// another type is the integer it is to SQLite (or its text, under TEXT
+// affinity), so Boolean and Timestamp values only ever appear in columns
+// of their own type. -0.0 is stored as 0.0 (SQLite does not tell them
+// apart). Whatever does not convert is kept as it is, in another storage
+// class, as SQLite keeps it.
+//
+// Coerce also restores a value read back from a key (DecodeKey returns
+// numbers as Integer or Real) to what was stored: keys and stored values
+// are one to one.
 func Coerce(v Value, t Type, a Affinity) Value {
-	if (v.typ == Boolean || v.typ == Timestamp) && v.typ != t {
-		if a == AffinityBlob && t == Any {
-			return v
-		}
-		if a != AffinityText {
-			v = MakeInt(int64(v.bits))
-		}
+	if (v.typ == Boolean || v.typ == Timestamp) && v.typ != t && a != AffinityText {
+		v = MakeInt(int64(v.bits))
 	}
 	v = a.Apply(v)
 	switch t {
@@ -308,11 +310,17 @@ func Coerce(v Value, t Type, a Affinity) Value {
 			return Value{typ: Boolean, bits: v.bits}
 		}
 	case Timestamp:
-		if v.typ == Text {
+		switch v.typ {
+		case Integer:
+			return MakeTimestamp(int64(v.bits))
+		case Text:
 			if us, ok := parseTimestamp(v.str); ok {
 				return MakeTimestamp(us)
 			}
 		}
+	}
+	if v.typ == Real && v.bits == 1<<63 {
+		return MakeReal(0)
 	}
 	return v
 }

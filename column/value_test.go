@@ -138,12 +138,16 @@ func TestCoerce(t *testing.T) {
 		{Timestamp, MakeText("2024-05-01"), MakeTime(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))},
 		{Timestamp, MakeText("2024-05-01 12:30:00.0000001"), MakeText("2024-05-01 12:30:00.0000001")},
 		{Timestamp, MakeText("yesterday"), MakeText("yesterday")},
-		{Timestamp, MakeInt(5), MakeInt(5)},
+		{Timestamp, MakeInt(5), MakeTimestamp(5)},
+		{Timestamp, MakeReal(5.5), MakeReal(5.5)},
+		{Real, MakeReal(math.Copysign(0, -1)), MakeReal(0)},
+		{Any, MakeReal(math.Copysign(0, -1)), MakeReal(0)},
 		{Integer, MakeBool(true), MakeInt(1)},
 		{Text, MakeBool(true), MakeText("1")},
 		{Text, MakeTime(ts), MakeText("2024-05-01 12:30:00.5")},
 		{Real, MakeTimestamp(3), MakeReal(3)},
-		{Any, MakeBool(true), MakeBool(true)},
+		{Any, MakeBool(true), MakeInt(1)},
+		{Any, MakeTimestamp(7), MakeInt(7)},
 		{Any, MakeText("12"), MakeText("12")},
 	}
 	for _, tt := range tests {
@@ -395,6 +399,11 @@ func TestCoerceProperties(t *testing.T) {
 		}
 		if again := Coerce(a, typ, aff); again != a {
 			t.Fatalf("%s: Coerce(%v) = %v, stored again %v", decl, a, a, again)
+		}
+		// Through a key and back: the stored value again.
+		dec, err := DecodeKey(nil, AppendKey(nil, a))
+		if err != nil || len(dec) != 1 || Coerce(dec[0], typ, aff) != a {
+			t.Fatalf("%s: %v (%s) keyed and decoded is %v, %v", decl, a, a.typ, dec, err)
 		}
 		if aff == AffinityBlob || Compare(a, b) != 0 {
 			return
