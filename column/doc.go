@@ -68,7 +68,9 @@
 // sorts before a real of the same integer part (F0, F1); equal integer
 // and real (2 and 2.0) are adjacent, distinct keys. Column affinity
 // makes every value of an INTEGER, NUMERIC, REAL or TEXT column the same
-// class before it is keyed, so only untyped key columns can hold both.
+// class before it is keyed (TestCoerceProperties), so only untyped key
+// columns can hold both, and the one value SQLite itself keeps in both
+// classes, -2^63.
 // Booleans and timestamps are keyed as integers. -0.0 is keyed as 0.0
 // (they are equal). Decoding checks that the bytes are the canonical
 // encoding, so every key decodes to one tuple and re-encodes to itself.
@@ -104,8 +106,10 @@
 // Every offset in the row is computable from the layout, n and w, so
 // reading column i costs two bitmap tests and one or two loads whatever
 // the number of columns (RowView.Value, or RowView.AppendTo straight into
-// an Arrow builder), and RowView.Match evaluates a Predicate (column op
-// constant) on the same bytes without building a Value. A row's version
+// an Arrow builder; a Projection does the same for a scan's column list
+// with the builder types resolved once), and RowView.Match evaluates a
+// Predicate (column op constant) on the same bytes without building a
+// Value. A row's version
 // outside [BaseVersion, Version] of the reading layout is ErrVersion.
 //
 // # Catalog entries
