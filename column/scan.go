@@ -95,6 +95,7 @@ type Scanner struct {
 	err    error
 	kbuf   []Value
 	pks    [][]byte
+	proj   *Projection
 }
 
 type keyFilter struct {
@@ -224,6 +225,19 @@ func (tx *Tx) Scan(ctx context.Context, table string, opts *ScanOptions) (*Scann
 	}
 	s.rb = array.NewRecordBuilder(mem, s.schema)
 	s.rb.Reserve(min(s.size, 1<<16))
+	// Value columns of table scans decode through a Projection.
+	var pcols []int
+	var pb []array.Builder
+	for j, src := range s.out {
+		if src.kind == srcValue {
+			pcols = append(pcols, src.i)
+			pb = append(pb, s.rb.Field(j))
+		}
+	}
+	if s.proj, err = ti.layout.NewProjection(pcols, pb); err != nil {
+		s.rb.Release()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -359,32 +373,36 @@ func (s *Scanner) fillTable() (int, error) {
 				}
 			}
 		}
-		if err := rv.Reset(ti.layout, v); err != nil {
-			return fmt.Errorf("table %q: %w", ti.t.Name, err)
-		}
-		for _, p := range s.valFilt {
-			ok, err := rv.Match(p)
-			if err != nil {
+		if len(s.valFilt) > 0 {
+			if err := rv.Reset(ti.layout, v); err != nil {
 				return fmt.Errorf("table %q: %w", ti.t.Name, err)
 			}
-			if !ok {
-				return nil
-			}
-		}
-		for j, src := range s.out {
-			if src.kind == srcValue {
-				if err := rv.AppendTo(fields[j], src.i); err != nil {
+			for _, p := range s.valFilt {
+				ok, err := rv.Match(p)
+				if err != nil {
 					return fmt.Errorf("table %q: %w", ti.t.Name, err)
 				}
-				continue
+				if !ok {
+					return nil
+				}
 			}
-			kv := s.kbuf[src.i]
-			if b, ok := fields[j].(*array.Int64Builder); ok && kv.typ == Integer {
-				b.Append(int64(kv.bits))
-				continue
-			}
-			if err := AppendValue(fields[j], ti.restoreAt(src.col, kv)); err != nil {
-				return fmt.Errorf("table %q: %w", ti.t.Name, err)
+		}
+		if err := s.proj.Append(v); err != nil {
+			return fmt.Errorf("table %q: %w", ti.t.Name, err)
+		}
+		if s.needKey {
+			for j, src := range s.out {
+				if src.kind != srcKey {
+					continue
+				}
+				kv := s.kbuf[src.i]
+				if b, ok := fields[j].(*array.Int64Builder); ok && kv.typ == Integer {
+					b.Append(int64(kv.bits))
+					continue
+				}
+				if err := AppendValue(fields[j], ti.restoreAt(src.col, kv)); err != nil {
+					return fmt.Errorf("table %q: %w", ti.t.Name, err)
+				}
 			}
 		}
 		if n++; n == s.size {
