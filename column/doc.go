@@ -121,6 +121,87 @@
 // versioned like any row, so the schema at position p is what reads at p
 // use.
 //
+// # The catalog in the store
+//
+// The catalog is the store table CatalogID (1<<40). Store tables from
+// CatalogID on belong to this package: user tables and index key spaces
+// get ids from FirstUserID (CatalogID+1) up, taken in order from a
+// counter in the catalog, so replicas applying the same log agree on
+// them; ids below CatalogID are left to the caller. Catalog rows are
+// versioned like any row, so the schema at position p (a column added
+// at p+5 is absent at p) is what reads at p use, and DDL is ops in the
+// caller's batch, next to the rows it enables.
+//
+//	key                        value
+//	'T' name                   Table.MarshalBinary (ID, columns, primary key, version)
+//	'I' name                   Index.MarshalBinary (ID, table name, columns, unique)
+//	'V' name                   View.MarshalBinary
+//	'N'                        the next free table id, 8 bytes big-endian
+//
+// Names in keys have their ASCII letters lowered (tables, indexes and
+// views share one namespace, compared as SQLite compares identifiers).
+// A table's rows live in the store table Table.ID: key AppendKey of the
+// primary-key columns (or of the rowid: an INTEGER PRIMARY KEY column,
+// else a hidden one), value the row encoding of the other columns. An
+// index's entries live in Index.ID:
+//
+//	key                                       value
+//	AppendKey(index columns) ‖ row's key      empty
+//
+// DropTable deletes the catalog row and drops the store tables of the
+// table and its indexes; a table made later under the same name gets a
+// new id.
+//
+// # Transactions: Tx
+//
+// A Tx (NewTx(snapshot, pending batch)) is the read and write surface:
+// DDL (CreateTable, AddColumn, DropTable, CreateIndex, DropIndex,
+// CreateView, DropView), writes (Insert, Update, Delete, Upsert, by
+// primary key, with index entries maintained in the same batch), point
+// reads (Get) and scans (Scan). Writes only add ops to the caller's
+// batch; applying it is the caller's, at its own log position. Each
+// write checks everything (unknown table or column, NOT NULL, duplicate
+// key, unique indexes, rowid type, key and row size) before it appends
+// anything, so a failed write leaves the batch exactly as it was; errors
+// are *TableError naming the table, index and column, wrapping a
+// sentinel (ErrNoTable, ErrNotNull, ErrDuplicateKey, ErrUnique, ErrType,
+// ...). A column receiving a value of another storage class is marked
+// mixed in the same batch. A rowid table's next rowid is max + 1 (1 when
+// empty), as in SQLite.
+//
+// Reads see the snapshot with the pending batch's ops applied on top,
+// so a SQL transaction reads its own writes. The overlay indexes the
+// batch by table and key (a map per table to the index of the key's last
+// op, and whether the batch drops the table), catching up on the ops
+// appended since the last call: O(1) per op. A point read or uniqueness
+// check costs one map lookup before the store read. A scan of a table
+// the batch touched sorts that table's pending keys once (cached until
+// the batch changes again) and merges them with the store's rows, O(k
+// log k) for k pending keys of the table; tables the batch does not touch
+// scan at the store's speed. The catalog is reloaded only after an op on
+// the catalog table.
+//
+// # Scans
+//
+// Tx.Scan returns a Scanner, an array.RecordReader of record batches of
+// ScanOptions.BatchSize rows (DefaultBatchSize, 4,096) in key order,
+// whose schema is the table's at the snapshot's position (a column of
+// mixed classes as MixedType) with the table and position in its
+// metadata. Only the projected columns are decoded; Lower and Upper
+// bound the primary key (or the index columns, for an index scan) and
+// become the store range; Filters (column op constant) are evaluated on
+// the encoded row (RowView.Match) or the decoded key before anything is
+// built. An index scan answers from the entries alone when every
+// projected and filtered column is an index or key column (covering),
+// else reads each row by its key. The scanner walks the store with
+// Snapshot.Range a batch at a time, resuming past the last key, so it
+// holds no lock between batches. Get reads one row by primary key as
+// Values, with no batch.
+//
+// Export writes a table as of a position as an Arrow IPC file or stream
+// (schema metadata projstore.table, projstore.position,
+// projstore.version), CSV or JSON Lines; projstore export is its command.
+//
 // # Errors
 //
 // Malformed keys, rows and catalog entries return errors wrapping
