@@ -313,7 +313,7 @@ func (s *Scanner) Next() bool {
 		s.cur.Release()
 		s.cur = nil
 	}
-	if s.done || s.err != nil {
+	if s.done || s.err != nil || s.rb == nil {
 		return false
 	}
 	var n int
@@ -334,6 +334,11 @@ func (s *Scanner) Next() bool {
 		return false
 	}
 	rec := s.rb.NewRecordBatch()
+	if len(s.out) == 0 {
+		// No columns (SELECT count(*)): the batch still carries its rows.
+		rec.Release()
+		rec = array.NewRecordBatch(s.schema, nil, int64(n))
+	}
 	if n == 0 {
 		rec.Release()
 		s.done = true

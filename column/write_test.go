@@ -277,3 +277,29 @@ func tupleRows(t *testing.T, sc *Scanner) string {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// TestScanNoColumns: a scan of no columns (count(*)) still delivers
+// batches with their row counts, and a released scanner ends.
+func TestScanNoColumns(t *testing.T) {
+	s := badFixture(t)
+	snap, _ := s.Snapshot(2)
+	defer snap.Close()
+	sc, err := NewTx(snap, nil).Scan(context.Background(), "acct", &ScanOptions{Columns: []string{}, BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	for sc.Next() {
+		if rec := sc.RecordBatch(); rec.NumCols() != 0 || rec.NumRows() != 1 {
+			t.Fatalf("batch of %d columns, %d rows", rec.NumCols(), rec.NumRows())
+		}
+		rows++
+	}
+	if rows != 2 || sc.Err() != nil {
+		t.Fatalf("%d rows, %v", rows, sc.Err())
+	}
+	sc.Release()
+	if sc.Next() {
+		t.Fatal("Next after Release")
+	}
+}
