@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/cache"
@@ -34,6 +36,11 @@ type Stats struct {
 
 // Stats walks the store and reports its shape.
 func (s *Store) Stats() (Stats, error) {
+	return s.StatsContext(context.Background())
+}
+
+// StatsContext is Stats that stops with ctx's error when ctx is done.
+func (s *Store) StatsContext(ctx context.Context) (Stats, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.RLock()
@@ -49,6 +56,9 @@ func (s *Store) Stats() (Stats, error) {
 	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	st.Pages.Superblock = 2
 	count := func(_ uint64, pg *page.Page, _ int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		switch pg.Type() {
 		case page.TypeBranch:
 			st.Pages.Branch++
