@@ -92,13 +92,20 @@ func readSLT(t testing.TB, path string) []sltRecord {
 	return recs
 }
 
-func corpusFiles(t testing.TB) []string {
+func corpusGlob() ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.test"))
+	if err != nil {
+		return nil, err
+	}
+	more, err := filepath.Glob(filepath.Join(corpusDir, "evidence", "*.test"))
+	return append(files, more...), err
+}
+
+func corpusFiles(t testing.TB) []string {
+	files, err := corpusGlob()
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, _ := filepath.Glob(filepath.Join(corpusDir, "evidence", "*.test"))
-	files = append(files, more...)
 	if len(files) < 17 {
 		t.Fatalf("found %d sqllogictest files under %s, want select1-5 and the 12 evidence files", len(files), corpusDir)
 	}

@@ -481,7 +481,7 @@ func (p *parser) alias() string {
 		return p.name("alias")
 	}
 	if p.isID() || p.tok() == STRING {
-		if p.isTemporal() {
+		if p.isTemporal() || p.isWindowClause() {
 			return ""
 		}
 		s := p.lx.lit
@@ -489,6 +489,16 @@ func (p *parser) alias() string {
 		return s
 	}
 	return ""
+}
+
+// isWindowClause reports whether the next tokens are WINDOW name AS, which
+// SQLite's tokenizer reads as a WINDOW clause rather than an alias.
+func (p *parser) isWindowClause() bool {
+	if !isWord(&p.lx, "WINDOW") {
+		return false
+	}
+	l := p.peek(1)
+	return (l.tok == IDENT || l.tok == QIDENT) && p.peek(2).tok == AS
 }
 
 // ---------------------------------------------------------------------------
