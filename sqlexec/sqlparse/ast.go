@@ -2,6 +2,10 @@ package sqlparse
 
 // Node is any syntax tree node. String renders it as SQL that parses back
 // to an equal tree.
+//
+// Position is where the node starts, except for infix and postfix nodes
+// (Binary, IsNull, Collate, Like, Between, In, Join, CompoundTerm), where it
+// is the operator's position: an error about a + b points at the +.
 type Node interface {
 	Position() Pos
 	String() string

@@ -30,6 +30,10 @@ type lexer struct {
 	// parameters, the decoded value for strings, blobs and quoted
 	// identifiers, and the error message for ILLEGAL.
 	lit string
+
+	// openComment records a block comment that ran to the end of input,
+	// which SQLite accepts but which means more input is coming (Complete).
+	openComment bool
 }
 
 func (l *lexer) init(src string) {
@@ -82,6 +86,7 @@ func (l *lexer) skipSpace() {
 			l.off += 2
 			if l.off > len(l.src) {
 				l.off = len(l.src)
+				l.openComment = true
 			}
 		default:
 			return

@@ -1,5 +1,7 @@
 package sqlparse
 
+import "strings"
+
 // Script reads a script one statement at a time:
 //
 //	s := sqlparse.NewScript(src)
@@ -120,4 +122,69 @@ func ParseExpr(src string) (x Expr, err error) {
 		p.errorExpected("end of expression")
 	}
 	return x, nil
+}
+
+// Complete reports whether src ends a statement: its last token is a ';'
+// outside any string, quoted name, comment or trigger body. It is SQLite's
+// sqlite3_complete, for a shell deciding whether to read another line. It
+// does not check syntax: Complete("SELEC;") is true.
+func Complete(src string) bool {
+	// The states and transitions of sqlite3_complete (complete.c).
+	const (
+		invalid = iota
+		start
+		normal
+		explain
+		create
+		trigger
+		semi
+		end
+	)
+	const (
+		tSemi = iota
+		tOther
+		tExplain
+		tCreate
+		tTemp
+		tTrigger
+		tEnd
+	)
+	next := [8][7]uint8{
+		invalid: {start, normal, explain, create, normal, normal, normal},
+		start:   {start, normal, explain, create, normal, normal, normal},
+		normal:  {start, normal, normal, normal, normal, normal, normal},
+		explain: {start, explain, normal, create, normal, normal, normal},
+		create:  {start, normal, normal, normal, create, trigger, normal},
+		trigger: {semi, trigger, trigger, trigger, trigger, trigger, trigger},
+		semi:    {semi, trigger, trigger, trigger, trigger, trigger, end},
+		end:     {start, trigger, trigger, trigger, trigger, trigger, trigger},
+	}
+	var l lexer
+	state := uint8(invalid)
+	for l.init(src); l.tok != EOF; l.next() {
+		var t int
+		switch l.tok {
+		case SEMI:
+			t = tSemi
+		case EXPLAIN:
+			t = tExplain
+		case CREATE:
+			t = tCreate
+		case TEMP:
+			t = tTemp
+		case TRIGGER:
+			t = tTrigger
+		case END:
+			t = tEnd
+		case ILLEGAL:
+			if strings.HasPrefix(l.lit, "unterminated") {
+				return false
+			}
+			t = tOther
+		default:
+			t = tOther
+		}
+		state = next[state][t]
+	}
+	return state == start && !l.openComment
 }

@@ -69,3 +69,35 @@ func TestEmptyScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestComplete(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{"", false},
+		{";", true},
+		{"SELECT 1", false},
+		{"SELECT 1;", true},
+		{"SELECT 1; -- trailing comment", true},
+		{"SELECT 1; /* open", false},
+		{"SELECT 1 /* ; */", false},
+		{"SELECT ';", false},
+		{"SELECT ';';", true},
+		{`SELECT "a;`, false},
+		{"SELECT 1;\nSELECT 2", false},
+		{"SELECT 1;\nSELECT 2;", true},
+		{"CREATE TRIGGER r UPDATE ON t BEGIN SELECT 1;", false},
+		{"CREATE TRIGGER r UPDATE ON t BEGIN SELECT 1; END", false},
+		{"CREATE TRIGGER r UPDATE ON t BEGIN SELECT 1; END;", true},
+		{"create temp trigger r update on t begin select 1; end ;", true},
+		{"EXPLAIN CREATE TRIGGER r UPDATE ON t BEGIN SELECT 1;", false},
+		{"CREATE TABLE trigger(a);", true},
+		{"SELEC;", true},
+	}
+	for _, tt := range tests {
+		if got := Complete(tt.src); got != tt.want {
+			t.Errorf("Complete(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
