@@ -18,9 +18,27 @@ import "strings"
 //	COLLATE (postfix)
 //	- + ~ (prefix)
 //
-// Binary levels loop, so long chains do not recurse. A prefix operator found
+// Binary levels loop, so long chains do not recurse; the levels from < up
+// share one precedence-climbing function. A prefix operator found
 // where an operand is expected takes everything that binds tighter than
 // itself, as in yacc: 1 + NOT x = 2 is 1 + (NOT (x = 2)).
+
+// Precedence levels, shared with the printer.
+const (
+	precLowest = iota
+	precOr
+	precAnd
+	precNot
+	precEquality
+	precComparison
+	precBitwise
+	precAdditive
+	precMultiplicative
+	precConcat
+	precCollate
+	precUnary
+	precPrimary
+)
 
 func (p *parser) expr() Expr {
 	p.enter()
@@ -113,7 +131,7 @@ func (p *parser) equality() Expr {
 			continue
 		case ISNULL, NOTNULL:
 			p.next()
-			x = &IsNull{Pos: pos, Not: t == NOTNULL, X: x}
+			x = p.binary(precComparison, &IsNull{Pos: pos, Not: t == NOTNULL, X: x})
 			continue
 		}
 		not := false
@@ -122,7 +140,7 @@ func (p *parser) equality() Expr {
 			case NULL:
 				p.next()
 				p.next()
-				x = &IsNull{Pos: pos, Not: true, X: x}
+				x = p.binary(precComparison, &IsNull{Pos: pos, Not: true, X: x})
 				continue
 			case LIKE, GLOB, MATCH, REGEXP, IN, BETWEEN:
 				p.next()
@@ -156,7 +174,7 @@ func (p *parser) equality() Expr {
 			x = b
 		case IN:
 			p.next()
-			x = p.in(pos, not, x)
+			x = p.binary(precComparison, p.in(pos, not, x))
 		default:
 			return x
 		}
@@ -189,116 +207,77 @@ func (p *parser) in(pos Pos, not bool, x Expr) Expr {
 	return in
 }
 
-func (p *parser) comparison() Expr {
-	x := p.bitwise()
-	for {
-		var op Op
-		switch p.tok() {
-		case LT:
-			op = OpLt
-		case LE:
-			op = OpLe
-		case GT:
-			op = OpGt
-		case GE:
-			op = OpGe
-		default:
-			return x
-		}
-		pos := p.lx.pos
-		p.next()
-		x = &Binary{Pos: pos, Op: op, X: x, Y: p.bitwise()}
+// binop returns the operator and precedence of a binary operator token
+// from the comparison level up; ok is false for any other token.
+func binop(t Token) (op Op, prec int, ok bool) {
+	switch t {
+	case LT:
+		return OpLt, precComparison, true
+	case LE:
+		return OpLe, precComparison, true
+	case GT:
+		return OpGt, precComparison, true
+	case GE:
+		return OpGe, precComparison, true
+	case BITAND:
+		return OpBitAnd, precBitwise, true
+	case BITOR:
+		return OpBitOr, precBitwise, true
+	case SHL:
+		return OpShl, precBitwise, true
+	case SHR:
+		return OpShr, precBitwise, true
+	case PLUS:
+		return OpAdd, precAdditive, true
+	case MINUS:
+		return OpSub, precAdditive, true
+	case STAR:
+		return OpMul, precMultiplicative, true
+	case SLASH:
+		return OpDiv, precMultiplicative, true
+	case REM:
+		return OpRem, precMultiplicative, true
+	case CONCAT:
+		return OpConcat, precConcat, true
+	case ARROW:
+		return OpExtract, precConcat, true
+	case ARROW2:
+		return OpExtractText, precConcat, true
 	}
+	return 0, 0, false
 }
 
-func (p *parser) bitwise() Expr {
-	x := p.additive()
+func (p *parser) comparison() Expr { return p.binary(precComparison, nil) }
+
+// binary parses the operators from < up to || and the postfix COLLATE, by
+// precedence climbing: operators of one level loop, and recursion goes one
+// call per level, never per term. It takes operators of precedence min and
+// above. left, when not nil, is an operand already parsed: after a closed
+// postfix form such as x ISNULL or x IN (...), yacc reduces it to a plain
+// expression that any operator may follow, so x ISNULL * 2 is
+// (x ISNULL) * 2, and the equality level hands it back here.
+func (p *parser) binary(min int, left Expr) Expr {
+	x := left
+	if x == nil {
+		x = p.unary()
+	}
 	for {
-		var op Op
-		switch p.tok() {
-		case BITAND:
-			op = OpBitAnd
-		case BITOR:
-			op = OpBitOr
-		case SHL:
-			op = OpShl
-		case SHR:
-			op = OpShr
-		default:
+		pos := p.lx.pos
+		if p.tok() == COLLATE {
+			if precCollate < min {
+				return x
+			}
+			p.next()
+			x = &Collate{Pos: pos, X: x, Collation: p.name("collation name")}
+			continue
+		}
+		op, prec, ok := binop(p.tok())
+		if !ok || prec < min {
 			return x
 		}
-		pos := p.lx.pos
 		p.next()
-		x = &Binary{Pos: pos, Op: op, X: x, Y: p.additive()}
+		x = &Binary{Pos: pos, Op: op, X: x, Y: p.binary(prec+1, nil)}
 	}
-}
-
-func (p *parser) additive() Expr {
-	x := p.multiplicative()
-	for {
-		var op Op
-		switch p.tok() {
-		case PLUS:
-			op = OpAdd
-		case MINUS:
-			op = OpSub
-		default:
-			return x
-		}
-		pos := p.lx.pos
-		p.next()
-		x = &Binary{Pos: pos, Op: op, X: x, Y: p.multiplicative()}
-	}
-}
-
-func (p *parser) multiplicative() Expr {
-	x := p.concat()
-	for {
-		var op Op
-		switch p.tok() {
-		case STAR:
-			op = OpMul
-		case SLASH:
-			op = OpDiv
-		case REM:
-			op = OpRem
-		default:
-			return x
-		}
-		pos := p.lx.pos
-		p.next()
-		x = &Binary{Pos: pos, Op: op, X: x, Y: p.concat()}
-	}
-}
-
-func (p *parser) concat() Expr {
-	x := p.collate()
-	for {
-		var op Op
-		switch p.tok() {
-		case CONCAT:
-			op = OpConcat
-		case ARROW:
-			op = OpExtract
-		case ARROW2:
-			op = OpExtractText
-		default:
-			return x
-		}
-		pos := p.lx.pos
-		p.next()
-		x = &Binary{Pos: pos, Op: op, X: x, Y: p.collate()}
-	}
-}
-
-func (p *parser) collate() Expr {
-	x := p.unary()
-	for p.tok() == COLLATE {
-		pos := p.lx.pos
-		p.next()
-		x = &Collate{Pos: pos, X: x, Collation: p.name("collation name")}
-	}
-	return x
 }
 
 func (p *parser) unary() Expr {

@@ -177,6 +177,16 @@ func TestPrecedence(t *testing.T) {
 		{"a NOT NULL", "(not-isnull a)"},
 		{"a + 1 NOT NULL = 0", "(= (not-isnull (+ a 1)) 0)"},
 		{"NOT a ISNULL", "(NOT (isnull a))"},
+		// A closed postfix form is a plain operand for any operator after
+		// it (found by comparing with SQLite 3.40 on random expressions).
+		{"a NOTNULL * b", "(* (not-isnull a) b)"},
+		{"a ISNULL < 5", "(< (isnull a) 5)"},
+		{"a NOT NULL || b", "(|| (not-isnull a) b)"},
+		{"a IN (1) || b", "(|| (in a 1) b)"},
+		{"a IN t + 1", "(+ (in a table:t) 1)"},
+		{"a IN (1) COLLATE nocase", "(collate-nocase (in a 1))"},
+		{"+ NOT x IN () >= 1 IS 2", "(+ (NOT (IS (>= (in x) 1) 2)))"},
+		{"a = b IN (1) * 2 = c", "(= (* (in (= a b) 1) 2) c)"},
 		// LIKE family and ESCAPE.
 		{"a LIKE b", "(LIKE a b)"},
 		{"a NOT LIKE b ESCAPE c", "(not-LIKE a b c)"},

@@ -6,22 +6,6 @@ import "strings"
 // keeps no parentheses from the source; it adds them where the tree's shape
 // needs them under SQLite's precedence, using the same levels as the parser.
 
-const (
-	precLowest = iota
-	precOr
-	precAnd
-	precNot
-	precEquality
-	precComparison
-	precBitwise
-	precAdditive
-	precMultiplicative
-	precConcat
-	precCollate
-	precUnary
-	precPrimary
-)
-
 type printer struct {
 	strings.Builder
 }
