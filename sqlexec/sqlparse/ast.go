@@ -193,7 +193,8 @@ type Row struct {
 	List []Expr
 }
 
-// Cast is CAST(x AS type).
+// Cast is CAST(x AS type). Type is nil for CAST(x AS), which SQLite
+// accepts (an empty type name has BLOB affinity).
 type Cast struct {
 	Pos
 	X    Expr

@@ -356,26 +356,25 @@ func (p *parser) primary() Expr {
 	case CASE:
 		return p.caseExpr()
 	case CAST:
-		if p.peek(1).tok == LPAREN {
-			p.next()
-			p.next()
-			p.enter()
-			c := &Cast{Pos: pos, X: p.expr()}
-			p.leave()
-			p.want(AS)
-			c.Type = p.typeName()
-			if c.Type == nil {
-				p.errorExpected("type name")
-			}
-			p.want(RPAREN)
-			return c
-		}
+		// Where an operand is expected, CAST is always the keyword, as in
+		// SQLite: a column named cast must be quoted.
+		p.next()
+		p.want(LPAREN)
+		p.enter()
+		c := &Cast{Pos: pos, X: p.expr()}
+		p.leave()
+		p.want(AS)
+		c.Type = p.typeName() // nil for CAST(x AS), which SQLite accepts
+		p.want(RPAREN)
+		return c
 	case RAISE:
-		if p.peek(1).tok == LPAREN {
-			return p.raise()
-		}
+		return p.raise()
 	}
 	if p.isID() || isJoinKeyword(p.tok()) || p.tok() == INDEXED {
+		if isJoinKeyword(p.tok()) && p.peek(1).tok == LPAREN {
+			// SQLite takes LEFT as a column name but not as a function name.
+			p.errorAt(pos, "expected expression, found "+p.found())
+		}
 		quoted := p.tok() == QIDENT && p.lx.src[pos.Offset] == '"'
 		bare := p.tok() == IDENT
 		name := p.lx.lit
@@ -410,7 +409,7 @@ func (p *parser) primary() Expr {
 // param numbers a parameter as SQLite does (see Param).
 func (p *parser) param() Expr {
 	pr := &Param{Pos: p.lx.pos, Name: p.lx.lit}
-	const maxVar = 32766 // SQLITE_MAX_VARIABLE_NUMBER
+	const maxVar = 250000 // SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
 	switch {
 	case pr.Name == "?":
 		p.maxParam++
@@ -493,15 +492,16 @@ func (p *parser) call(pos Pos, name string) Expr {
 	c := &Call{Pos: pos, Name: name}
 	p.want(LPAREN)
 	p.enter()
+	all := false
 	if p.got(DISTINCT) {
 		c.Distinct = true
 	} else {
-		p.got(ALL)
+		all = p.got(ALL)
 	}
 	switch {
 	case p.tok() == STAR:
-		if c.Distinct {
-			p.errorAt(p.lx.pos, "DISTINCT cannot be used with *")
+		if c.Distinct || all {
+			p.errorAt(p.lx.pos, "DISTINCT or ALL cannot be used with *")
 		}
 		p.next()
 		c.Star = true

@@ -351,6 +351,10 @@ func (p *parser) query(with *With, top bool) *Select {
 		s.Compound = append(s.Compound, &CompoundTerm{Pos: cpos, Op: op, Core: p.core()})
 	}
 tail:
+	if last := s.lastCore(); last.Values != nil && (p.tok() == ORDER || p.tok() == LIMIT) {
+		// In SQLite's grammar ORDER BY and LIMIT belong to a SELECT core.
+		p.errorAt(p.lx.pos, p.tok().String()+" cannot follow VALUES")
+	}
 	if p.got(ORDER) {
 		p.want(BY)
 		s.OrderBy = p.orderTerms()
@@ -375,6 +379,13 @@ tail:
 		s.AsOf = &AsOf{Pos: apos, Offset: p.expr()}
 	}
 	return s
+}
+
+func (s *Select) lastCore() *SelectCore {
+	if n := len(s.Compound); n > 0 {
+		return s.Compound[n-1].Core
+	}
+	return s.Core
 }
 
 func (p *parser) orderTerms() []*OrderTerm {
@@ -657,7 +668,7 @@ func (p *parser) orAction() ConflictAction {
 }
 
 // writeTarget reads the table of an UPDATE or DELETE: [schema.]name [AS
-// alias] [INDEXED BY i | NOT INDEXED]. Writes happen at the next position,
+// alias] [INDEXED BY i | NOT INDEXED], AS not optional. Writes happen at the next position,
 // so a FOR SYSTEM_TIME clause here is refused by name.
 func (p *parser) writeTarget() *TableName {
 	t := &TableName{Pos: p.lx.pos}
@@ -665,7 +676,9 @@ func (p *parser) writeTarget() *TableName {
 	if p.isTemporal() {
 		p.errorAt(p.lx.pos, "FOR SYSTEM_TIME applies to reads only")
 	}
-	t.Alias = p.alias()
+	if p.got(AS) { // SQLite wants AS here
+		t.Alias = p.name("alias")
+	}
 	p.indexHint(t)
 	return t
 }
@@ -882,11 +895,11 @@ func (p *parser) startsTableConstraint() bool {
 }
 
 // typeName reads words and up to two signed numbers in parentheses. It stops
-// at GENERATED, which starts a column constraint.
+// at GENERATED ALWAYS, which starts a column constraint.
 func (p *parser) typeName() *TypeName {
 	pos := p.lx.pos
 	var b strings.Builder
-	for (p.isID() || p.tok() == STRING) && p.tok() != GENERATED {
+	for (p.isID() || p.tok() == STRING) && !(p.tok() == GENERATED && p.peek(1).tok == ALWAYS) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
@@ -975,10 +988,7 @@ func (p *parser) columnDef() *ColumnDef {
 			k.References = p.foreignKey()
 		case GENERATED, AS:
 			if p.got(GENERATED) {
-				if !isWord(&p.lx, "ALWAYS") && p.tok() != ALWAYS {
-					p.errorExpected("ALWAYS")
-				}
-				p.next()
+				p.want(ALWAYS)
 			}
 			p.want(AS)
 			k.Kind = GeneratedConstraint
@@ -1018,8 +1028,10 @@ func (p *parser) defaultValue() Expr {
 			op = OpNeg
 		}
 		p.next()
-		if p.tok() != INTEGER && p.tok() != FLOAT {
-			p.errorExpected("number")
+		switch p.tok() {
+		case INTEGER, FLOAT, STRING, BLOB, NULL, CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP:
+		default:
+			p.errorExpected("literal")
 		}
 		return &Unary{Pos: pos, Op: op, X: p.primary()}
 	case INTEGER, FLOAT, STRING, BLOB, NULL, CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP:

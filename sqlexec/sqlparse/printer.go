@@ -342,11 +342,11 @@ func (p *printer) not(not bool) {
 }
 
 // funcName prints a function name bare when the parser reads it back as a
-// function name: fallback and join keywords such as replace, like and left
-// qualify; CAST( and RAISE( are not calls.
+// function name: fallback keywords such as replace and like qualify, but
+// CAST( and RAISE( are not calls.
 func (p *printer) funcName(s string) {
 	t := lookup(s)
-	if isBare(s) || t.IsKeyword() && (fallback[t] || isJoinKeyword(t) || t == INDEXED) && t != CAST && t != RAISE {
+	if isBare(s) || t.IsKeyword() && fallback[t] && t != CAST && t != RAISE {
 		p.WriteString(s)
 		return
 	}
@@ -397,11 +397,15 @@ func (p *printer) typeName(t *TypeName) {
 	}
 	// Type words are kept as written; any that would not read back as a
 	// type word is quoted.
-	for i, w := range strings.Split(t.Name, " ") {
+	words := strings.Split(t.Name, " ")
+	for i, w := range words {
 		if i > 0 {
 			p.WriteByte(' ')
 		}
-		if tok := lookup(w); isBare(w) || tok != IDENT && fallback[tok] && tok != GENERATED {
+		tok := lookup(w)
+		if tok == GENERATED && i+1 < len(words) && lookup(words[i+1]) == ALWAYS {
+			p.quoteIdent(w) // GENERATED ALWAYS would start a constraint
+		} else if isBare(w) || tok != IDENT && fallback[tok] {
 			p.WriteString(w)
 		} else {
 			p.quoteIdent(w)
@@ -889,7 +893,7 @@ func (p *printer) defaultValue(x Expr) {
 			return
 		}
 	case *Unary:
-		if l, ok := x.X.(*Literal); ok && (x.Op == OpNeg || x.Op == OpPlus) && (l.Kind == IntLit || l.Kind == FloatLit) {
+		if l, ok := x.X.(*Literal); ok && (x.Op == OpNeg || x.Op == OpPlus) && l.Kind != TrueLit && l.Kind != FalseLit {
 			p.WriteString(x.Op.String())
 			p.literal(l)
 			return

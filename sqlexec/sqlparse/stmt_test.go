@@ -96,6 +96,9 @@ func TestStatements(t *testing.T) {
 		{"CREATE TEMP TABLE t (a) WITHOUT ROWID, STRICT", ""},
 		{"CREATE TEMPORARY TABLE t (a) STRICT", "CREATE TEMP TABLE t (a) STRICT"},
 		{"CREATE TABLE t AS SELECT * FROM u", ""},
+		{"CREATE TABLE u (a INT GENERATED, b DEFAULT +'x', c DEFAULT - 1, d DEFAULT -NULL)", "CREATE TABLE u (a INT GENERATED, b DEFAULT +'x', c DEFAULT -1, d DEFAULT -NULL)"},
+		{"SELECT CAST(a AS) FROM t", "SELECT CAST(a AS ) FROM t"},
+		{`CREATE TABLE u (a "GENERATED" ALWAYS)`, ""},
 		{"CREATE TABLE t7(a TEXT, UNIQUE (a(1)))", "CREATE TABLE t7 (a TEXT, UNIQUE (a(1)))"},
 		// Indexes, views, triggers, drops.
 		{"CREATE INDEX i ON t (a)", ""},
