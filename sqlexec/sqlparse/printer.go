@@ -185,7 +185,7 @@ func (p *printer) expr(x Expr, min int) {
 			p.ident(x.Schema)
 			p.WriteByte('.')
 		}
-		if x.Table != "" {
+		if x.Table != "" || x.Schema != "" {
 			p.ident(x.Table)
 			p.WriteByte('.')
 		}
