@@ -370,7 +370,7 @@ tail:
 	}
 	if p.isAsOfOffset() {
 		if !top {
-			p.errorAt(p.lx.pos, "AS OF OFFSET applies to a whole statement; use FOR SYSTEM_TIME AS OF OFFSET on a table inside a subquery")
+			p.errorAt(p.lx.pos, "AS OF OFFSET can only end a top-level SELECT; elsewhere use FOR SYSTEM_TIME AS OF OFFSET on a table")
 		}
 		apos := p.lx.pos
 		p.next()
