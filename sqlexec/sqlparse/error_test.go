@@ -65,6 +65,8 @@ func TestErrors(t *testing.T) {
 		{"SELECT 1; SELECT", `line 1, column 17: expected expression, found end of input`},
 		{"INSERT INTO t", `line 1, column 14: expected VALUES, SELECT or DEFAULT VALUES, found end of input`},
 		{"SELECT a FROM t ORDER BY a NULLS", `line 1, column 33: expected FIRST or LAST, found end of input`},
+		{"WITH recursive AS (SELECT 1) SELECT 1", `line 1, column 16: expected common table expression name, found "AS"`},
+		{"CREATE TABLE u (a REFERENCES t (a) DEFERRABLE MATCH simple)", `line 1, column 47: expected ")", found "MATCH"`},
 		{"EXPLAIN EXPLAIN SELECT 1", `line 1, column 9: expected statement, found "EXPLAIN"`},
 	}
 	for _, tt := range tests {

@@ -277,13 +277,9 @@ func (p *parser) withStatement(top bool) Stmt {
 
 func (p *parser) with() *With {
 	w := &With{Pos: p.want(WITH)}
-	// RECURSIVE is a fallback keyword: WITH recursive AS (...) names a CTE.
-	if p.tok() == RECURSIVE {
-		if t := p.peek(1).tok; t != AS && t != LPAREN {
-			p.next()
-			w.Recursive = true
-		}
-	}
+	// Right after WITH, RECURSIVE is always the keyword, as in SQLite: a CTE
+	// named recursive must then be quoted or follow WITH RECURSIVE.
+	w.Recursive = p.got(RECURSIVE)
 	for {
 		c := &CTE{Pos: p.lx.pos, Name: p.name("common table expression name")}
 		if p.tok() == LPAREN {
@@ -1150,7 +1146,9 @@ func (p *parser) foreignKey() *ForeignKey {
 					a += " INITIALLY IMMEDIATE"
 				}
 			}
+			// The deferrable clause comes last in SQLite's grammar.
 			fk.Actions = append(fk.Actions, a)
+			return fk
 		default:
 			return fk
 		}
