@@ -51,7 +51,7 @@ func (p *parser) exprList() []Expr {
 	var list []Expr
 	for {
 		list = append(list, p.expr())
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			return list
 		}
 	}
@@ -59,7 +59,7 @@ func (p *parser) exprList() []Expr {
 
 func (p *parser) or() Expr {
 	x := p.and()
-	for p.tok() == OR {
+	for p.tok() == kwOr {
 		pos := p.lx.pos
 		p.next()
 		x = &Binary{Pos: pos, Op: OpOr, X: x, Y: p.and()}
@@ -69,7 +69,7 @@ func (p *parser) or() Expr {
 
 func (p *parser) and() Expr {
 	x := p.not()
-	for p.tok() == AND {
+	for p.tok() == kwAnd {
 		pos := p.lx.pos
 		p.next()
 		x = &Binary{Pos: pos, Op: OpAnd, X: x, Y: p.not()}
@@ -78,7 +78,7 @@ func (p *parser) and() Expr {
 }
 
 func (p *parser) not() Expr {
-	if p.tok() != NOT {
+	if p.tok() != kwNot {
 		return p.equality()
 	}
 	pos := p.lx.pos
@@ -89,15 +89,15 @@ func (p *parser) not() Expr {
 	return &Unary{Pos: pos, Op: OpNot, X: x}
 }
 
-func likeOp(t Token) (LikeOp, bool) {
+func likeOp(t token) (LikeOp, bool) {
 	switch t {
-	case LIKE:
+	case kwLike:
 		return OpLike, true
-	case GLOB:
+	case kwGlob:
 		return OpGlob, true
-	case MATCH:
+	case kwMatch:
 		return OpMatch, true
-	case REGEXP:
+	case kwRegexp:
 		return OpRegexp, true
 	}
 	return 0, false
@@ -108,41 +108,41 @@ func (p *parser) equality() Expr {
 	for {
 		pos := p.lx.pos
 		switch t := p.tok(); t {
-		case EQ, NE:
+		case tokEq, tokNe:
 			p.next()
 			op := OpEq
-			if t == NE {
+			if t == tokNe {
 				op = OpNe
 			}
 			x = &Binary{Pos: pos, Op: op, X: x, Y: p.comparison()}
 			continue
-		case IS:
+		case kwIs:
 			p.next()
 			op := OpIs
-			if p.got(NOT) {
+			if p.got(kwNot) {
 				op = OpIsNot
 			}
-			if p.got(DISTINCT) {
-				p.want(FROM)
+			if p.got(kwDistinct) {
+				p.want(kwFrom)
 				// IS DISTINCT FROM is IS NOT; IS NOT DISTINCT FROM is IS.
 				op = OpIs + OpIsNot - op
 			}
 			x = &Binary{Pos: pos, Op: op, X: x, Y: p.comparison()}
 			continue
-		case ISNULL, NOTNULL:
+		case kwIsnull, kwNotnull:
 			p.next()
-			x = p.binary(precComparison, &IsNull{Pos: pos, Not: t == NOTNULL, X: x})
+			x = p.binary(precComparison, &IsNull{Pos: pos, Not: t == kwNotnull, X: x})
 			continue
 		}
 		not := false
-		if p.tok() == NOT {
+		if p.tok() == kwNot {
 			switch p.peek(1).tok {
-			case NULL:
+			case kwNull:
 				p.next()
 				p.next()
 				x = p.binary(precComparison, &IsNull{Pos: pos, Not: true, X: x})
 				continue
-			case LIKE, GLOB, MATCH, REGEXP, IN, BETWEEN:
+			case kwLike, kwGlob, kwMatch, kwRegexp, kwIn, kwBetween:
 				p.next()
 				not = true
 			default:
@@ -154,14 +154,14 @@ func (p *parser) equality() Expr {
 			// reducing the LIKE, and reduces on = and the looser operators.
 			p.next()
 			l := &Like{Pos: pos, Op: op, Not: not, X: x, Pattern: p.comparison()}
-			if p.got(ESCAPE) {
+			if p.got(kwEscape) {
 				l.Escape = p.comparison()
 			}
 			x = l
 			continue
 		}
 		switch p.tok() {
-		case BETWEEN:
+		case kwBetween:
 			p.next()
 			b := &Between{Pos: pos, Not: not, X: x}
 			// The lower bound may itself hold = or IS (yacc shifts them); it
@@ -169,10 +169,10 @@ func (p *parser) equality() Expr {
 			p.enter()
 			b.Lo = p.equality()
 			p.leave()
-			p.want(AND)
+			p.want(kwAnd)
 			b.Hi = p.comparison()
 			x = b
-		case IN:
+		case kwIn:
 			p.next()
 			x = p.binary(precComparison, p.in(pos, not, x))
 		default:
@@ -184,23 +184,23 @@ func (p *parser) equality() Expr {
 // in parses what follows IN.
 func (p *parser) in(pos Pos, not bool, x Expr) Expr {
 	in := &In{Pos: pos, Not: not, X: x}
-	if p.got(LPAREN) {
+	if p.got(tokLParen) {
 		p.enter()
 		switch {
 		case p.startsQuery():
 			in.Select = p.query(nil, false)
-		case p.tok() == RPAREN:
+		case p.tok() == tokRParen:
 			in.List = []Expr{}
 		default:
 			in.List = p.exprList()
 		}
 		p.leave()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		return in
 	}
 	t := &TableName{Pos: p.lx.pos}
 	t.Schema, t.Name = p.qualified("table name or (")
-	if p.tok() == LPAREN {
+	if p.tok() == tokLParen {
 		p.errorAt(p.lx.pos, "table-valued functions are not supported")
 	}
 	in.Table = t
@@ -209,39 +209,39 @@ func (p *parser) in(pos Pos, not bool, x Expr) Expr {
 
 // binop returns the operator and precedence of a binary operator token
 // from the comparison level up; ok is false for any other token.
-func binop(t Token) (op Op, prec int, ok bool) {
+func binop(t token) (op Op, prec int, ok bool) {
 	switch t {
-	case LT:
+	case tokLt:
 		return OpLt, precComparison, true
-	case LE:
+	case tokLe:
 		return OpLe, precComparison, true
-	case GT:
+	case tokGt:
 		return OpGt, precComparison, true
-	case GE:
+	case tokGe:
 		return OpGe, precComparison, true
-	case BITAND:
+	case tokBitAnd:
 		return OpBitAnd, precBitwise, true
-	case BITOR:
+	case tokBitOr:
 		return OpBitOr, precBitwise, true
-	case SHL:
+	case tokShl:
 		return OpShl, precBitwise, true
-	case SHR:
+	case tokShr:
 		return OpShr, precBitwise, true
-	case PLUS:
+	case tokPlus:
 		return OpAdd, precAdditive, true
-	case MINUS:
+	case tokMinus:
 		return OpSub, precAdditive, true
-	case STAR:
+	case tokStar:
 		return OpMul, precMultiplicative, true
-	case SLASH:
+	case tokSlash:
 		return OpDiv, precMultiplicative, true
-	case REM:
+	case tokRem:
 		return OpRem, precMultiplicative, true
-	case CONCAT:
+	case tokConcat:
 		return OpConcat, precConcat, true
-	case ARROW:
+	case tokArrow:
 		return OpExtract, precConcat, true
-	case ARROW2:
+	case tokArrow2:
 		return OpExtractText, precConcat, true
 	}
 	return 0, 0, false
@@ -263,7 +263,7 @@ func (p *parser) binary(min int, left Expr) Expr {
 	}
 	for {
 		pos := p.lx.pos
-		if p.tok() == COLLATE {
+		if p.tok() == kwCollate {
 			if precCollate < min {
 				return x
 			}
@@ -283,11 +283,11 @@ func (p *parser) binary(min int, left Expr) Expr {
 func (p *parser) unary() Expr {
 	var op Op
 	switch p.tok() {
-	case MINUS:
+	case tokMinus:
 		op = OpNeg
-	case PLUS:
+	case tokPlus:
 		op = OpPlus
-	case BITNOT:
+	case tokBitNot:
 		op = OpBitNot
 	default:
 		return p.primary()
@@ -307,89 +307,89 @@ func (p *parser) primary() Expr {
 		return &Literal{Pos: pos, Kind: k, Value: v}
 	}
 	switch p.tok() {
-	case INTEGER:
+	case tokInteger:
 		return lit(IntLit, p.lx.lit)
-	case FLOAT:
+	case tokFloat:
 		return lit(FloatLit, p.lx.lit)
-	case STRING:
+	case tokString:
 		return lit(StringLit, p.lx.lit)
-	case BLOB:
+	case tokBlob:
 		return lit(BlobLit, p.lx.lit)
-	case NULL:
+	case kwNull:
 		return lit(NullLit, "")
-	case CURRENT_TIME:
+	case kwCurrentTime:
 		return lit(CurrentTimeLit, "")
-	case CURRENT_DATE:
+	case kwCurrentDate:
 		return lit(CurrentDateLit, "")
-	case CURRENT_TIMESTAMP:
+	case kwCurrentTimestamp:
 		return lit(CurrentTimestampLit, "")
-	case PARAM:
+	case tokParam:
 		return p.param()
-	case LPAREN:
+	case tokLParen:
 		p.next()
 		p.enter()
 		if p.startsQuery() {
 			s := p.query(nil, false)
 			p.leave()
-			p.want(RPAREN)
+			p.want(tokRParen)
 			return &Subquery{Pos: pos, Select: s}
 		}
 		list := p.exprList()
 		p.leave()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		if len(list) == 1 {
 			return list[0]
 		}
 		return &Row{Pos: pos, List: list}
-	case NOT:
+	case kwNot:
 		// A NOT where an operand is expected (a = NOT b): it takes in
 		// everything down to the NOT level.
 		return p.not()
-	case EXISTS:
+	case kwExists:
 		p.next()
-		p.want(LPAREN)
+		p.want(tokLParen)
 		p.enter()
 		s := p.query(nil, false)
 		p.leave()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		return &Exists{Pos: pos, Select: s}
-	case CASE:
+	case kwCase:
 		return p.caseExpr()
-	case CAST:
+	case kwCast:
 		// Where an operand is expected, CAST is always the keyword, as in
 		// SQLite: a column named cast must be quoted.
 		p.next()
-		p.want(LPAREN)
+		p.want(tokLParen)
 		p.enter()
 		c := &Cast{Pos: pos, X: p.expr()}
 		p.leave()
-		p.want(AS)
+		p.want(kwAs)
 		c.Type = p.typeName() // nil for CAST(x AS), which SQLite accepts
-		p.want(RPAREN)
+		p.want(tokRParen)
 		return c
-	case RAISE:
+	case kwRaise:
 		return p.raise()
 	}
-	if p.isID() || isJoinKeyword(p.tok()) || p.tok() == INDEXED {
-		if isJoinKeyword(p.tok()) && p.peek(1).tok == LPAREN {
+	if p.isID() || isJoinKeyword(p.tok()) || p.tok() == kwIndexed {
+		if isJoinKeyword(p.tok()) && p.peek(1).tok == tokLParen {
 			// SQLite takes LEFT as a column name but not as a function name.
 			p.errorAt(pos, "expected expression, found "+p.found())
 		}
-		quoted := p.tok() == QIDENT && p.lx.src[pos.Offset] == '"'
-		bare := p.tok() == IDENT
+		quoted := p.tok() == tokQIdent && p.lx.src[pos.Offset] == '"'
+		bare := p.tok() == tokIdent
 		name := p.lx.lit
 		p.next()
 		switch p.tok() {
-		case LPAREN:
+		case tokLParen:
 			return p.call(pos, name)
-		case DOT:
+		case tokDot:
 			p.next()
 			c := &Column{Pos: pos, Table: name}
-			c.Quoted = p.tok() == QIDENT && p.lx.src[p.lx.pos.Offset] == '"'
+			c.Quoted = p.tok() == tokQIdent && p.lx.src[p.lx.pos.Offset] == '"'
 			c.Name = p.name("column name")
-			if p.got(DOT) {
+			if p.got(tokDot) {
 				c.Schema, c.Table = c.Table, c.Name
-				c.Quoted = p.tok() == QIDENT && p.lx.src[p.lx.pos.Offset] == '"'
+				c.Quoted = p.tok() == tokQIdent && p.lx.src[p.lx.pos.Offset] == '"'
 				c.Name = p.name("column name")
 			}
 			return c
@@ -444,84 +444,84 @@ func (p *parser) param() Expr {
 }
 
 func (p *parser) caseExpr() Expr {
-	c := &Case{Pos: p.want(CASE)}
+	c := &Case{Pos: p.want(kwCase)}
 	p.enter()
-	if p.tok() != WHEN {
+	if p.tok() != kwWhen {
 		c.Operand = p.expr()
 	}
-	for p.tok() == WHEN {
+	for p.tok() == kwWhen {
 		w := &When{Pos: p.lx.pos}
 		p.next()
 		w.Cond = p.expr()
-		p.want(THEN)
+		p.want(kwThen)
 		w.Result = p.expr()
 		c.Whens = append(c.Whens, w)
 	}
 	if len(c.Whens) == 0 {
 		p.errorExpected("WHEN")
 	}
-	if p.got(ELSE) {
+	if p.got(kwElse) {
 		c.Else = p.expr()
 	}
-	p.want(END)
+	p.want(kwEnd)
 	p.leave()
 	return c
 }
 
 func (p *parser) raise() Expr {
-	r := &Raise{Pos: p.want(RAISE)}
-	p.want(LPAREN)
-	if p.got(IGNORE) {
+	r := &Raise{Pos: p.want(kwRaise)}
+	p.want(tokLParen)
+	if p.got(kwIgnore) {
 		r.Action = ConflictIgnore
 	} else {
 		switch p.tok() {
-		case ROLLBACK, ABORT, FAIL:
+		case kwRollback, kwAbort, kwFail:
 			r.Action = p.conflictAction()
 		default:
 			p.errorExpected("IGNORE, ROLLBACK, ABORT or FAIL")
 		}
-		p.want(COMMA)
+		p.want(tokComma)
 		r.Message = p.expr()
 	}
-	p.want(RPAREN)
+	p.want(tokRParen)
 	return r
 }
 
 // call parses a function call after its name; the current token is "(".
 func (p *parser) call(pos Pos, name string) Expr {
 	c := &Call{Pos: pos, Name: name}
-	p.want(LPAREN)
+	p.want(tokLParen)
 	p.enter()
 	all := false
-	if p.got(DISTINCT) {
+	if p.got(kwDistinct) {
 		c.Distinct = true
 	} else {
-		all = p.got(ALL)
+		all = p.got(kwAll)
 	}
 	switch {
-	case p.tok() == STAR:
+	case p.tok() == tokStar:
 		if c.Distinct || all {
 			p.errorAt(p.lx.pos, "DISTINCT or ALL cannot be used with *")
 		}
 		p.next()
 		c.Star = true
-	case p.tok() != RPAREN:
+	case p.tok() != tokRParen:
 		c.Args = p.exprList()
-		if p.got(ORDER) {
-			p.want(BY)
+		if p.got(kwOrder) {
+			p.want(kwBy)
 			c.OrderBy = p.orderTerms()
 		}
 	case c.Distinct:
 		p.errorExpected("expression")
 	}
 	p.leave()
-	p.want(RPAREN)
-	if isWord(&p.lx, "FILTER") && p.peek(1).tok == LPAREN {
+	p.want(tokRParen)
+	if isWord(&p.lx, "FILTER") && p.peek(1).tok == tokLParen {
 		p.next()
 		p.next()
-		p.want(WHERE)
+		p.want(kwWhere)
 		c.Filter = p.expr()
-		p.want(RPAREN)
+		p.want(tokRParen)
 	}
 	if isWord(&p.lx, "OVER") {
 		p.errorAt(p.lx.pos, "window functions are not supported")

@@ -24,7 +24,7 @@ type lexer struct {
 	line      int
 	lineStart int // offset of the current line's first byte
 
-	tok Token
+	tok token
 	pos Pos
 	// lit is the token's text: the source spelling for words, numbers and
 	// parameters, the decoded value for strings, blobs and quoted
@@ -42,7 +42,7 @@ func (l *lexer) init(src string) {
 }
 
 func (l *lexer) errorf(msg string) {
-	l.tok = ILLEGAL
+	l.tok = tokIllegal
 	l.lit = msg
 }
 
@@ -99,7 +99,7 @@ func (l *lexer) next() {
 	l.skipSpace()
 	l.pos = Pos{Offset: l.off, Line: l.line, Col: l.off - l.lineStart + 1}
 	if l.off >= len(l.src) {
-		l.tok, l.lit = EOF, ""
+		l.tok, l.lit = tokEOF, ""
 		return
 	}
 	start := l.off
@@ -122,13 +122,13 @@ func (l *lexer) next() {
 	}
 	switch c {
 	case '\'':
-		l.quoted(start, '\'', STRING)
+		l.quoted(start, '\'', tokString)
 		return
 	case '"':
-		l.quoted(start, '"', QIDENT)
+		l.quoted(start, '"', tokQIdent)
 		return
 	case '`':
-		l.quoted(start, '`', QIDENT)
+		l.quoted(start, '`', tokQIdent)
 		return
 	case '[':
 		end := strings.IndexByte(l.src[l.off:], ']')
@@ -139,14 +139,14 @@ func (l *lexer) next() {
 		}
 		l.lit = l.src[l.off : l.off+end]
 		l.off += end + 1
-		l.tok = QIDENT
+		l.tok = tokQIdent
 		l.countLines(start)
 		return
 	case '?':
 		for l.off < len(l.src) && isDigit(l.src[l.off]) {
 			l.off++
 		}
-		l.tok, l.lit = PARAM, l.src[start:l.off]
+		l.tok, l.lit = tokParam, l.src[start:l.off]
 		return
 	case ':', '@', '$':
 		for l.off < len(l.src) && isIDChar(l.src[l.off]) {
@@ -156,18 +156,18 @@ func (l *lexer) next() {
 			l.errorf("parameter name missing after " + string(c))
 			return
 		}
-		l.tok, l.lit = PARAM, l.src[start:l.off]
+		l.tok, l.lit = tokParam, l.src[start:l.off]
 		return
 	}
 	l.tok = l.operator(c)
 	l.lit = l.src[start:l.off]
-	if l.tok == ILLEGAL {
+	if l.tok == tokIllegal {
 		l.lit = "unrecognized token: " + quote(l.src[start:l.off])
 	}
 }
 
 // operator reads the rest of the operator that starts with c.
-func (l *lexer) operator(c byte) Token {
+func (l *lexer) operator(c byte) token {
 	peek := func(b byte) bool {
 		if l.off < len(l.src) && l.src[l.off] == b {
 			l.off++
@@ -177,73 +177,73 @@ func (l *lexer) operator(c byte) Token {
 	}
 	switch c {
 	case '(':
-		return LPAREN
+		return tokLParen
 	case ')':
-		return RPAREN
+		return tokRParen
 	case ',':
-		return COMMA
+		return tokComma
 	case ';':
-		return SEMI
+		return tokSemi
 	case '.':
-		return DOT
+		return tokDot
 	case '+':
-		return PLUS
+		return tokPlus
 	case '-':
 		if peek('>') {
 			if peek('>') {
-				return ARROW2
+				return tokArrow2
 			}
-			return ARROW
+			return tokArrow
 		}
-		return MINUS
+		return tokMinus
 	case '*':
-		return STAR
+		return tokStar
 	case '/':
-		return SLASH
+		return tokSlash
 	case '%':
-		return REM
+		return tokRem
 	case '&':
-		return BITAND
+		return tokBitAnd
 	case '~':
-		return BITNOT
+		return tokBitNot
 	case '|':
 		if peek('|') {
-			return CONCAT
+			return tokConcat
 		}
-		return BITOR
+		return tokBitOr
 	case '=':
 		peek('=')
-		return EQ
+		return tokEq
 	case '!':
 		if peek('=') {
-			return NE
+			return tokNe
 		}
 	case '<':
 		switch {
 		case peek('='):
-			return LE
+			return tokLe
 		case peek('>'):
-			return NE
+			return tokNe
 		case peek('<'):
-			return SHL
+			return tokShl
 		}
-		return LT
+		return tokLt
 	case '>':
 		switch {
 		case peek('='):
-			return GE
+			return tokGe
 		case peek('>'):
-			return SHR
+			return tokShr
 		}
-		return GT
+		return tokGt
 	}
-	return ILLEGAL
+	return tokIllegal
 }
 
 // quoted reads a string or quoted identifier whose opening quote q is at
 // start; a doubled quote stands for one. It allocates only when the text
 // holds a doubled quote.
-func (l *lexer) quoted(start int, q byte, tok Token) {
+func (l *lexer) quoted(start int, q byte, tok token) {
 	var b []byte
 	from := l.off
 	for {
@@ -251,7 +251,7 @@ func (l *lexer) quoted(start int, q byte, tok Token) {
 		if i < 0 {
 			l.off = len(l.src)
 			l.countLines(start)
-			if tok == STRING {
+			if tok == tokString {
 				l.errorf("unterminated string literal")
 			} else {
 				l.errorf("unterminated quoted identifier")
@@ -310,7 +310,7 @@ func (l *lexer) blob(start int) {
 	for i := range b {
 		b[i] = unhex(hex[2*i])<<4 | unhex(hex[2*i+1])
 	}
-	l.tok, l.lit = BLOB, string(b)
+	l.tok, l.lit = tokBlob, string(b)
 }
 
 func unhex(c byte) byte {
@@ -326,7 +326,7 @@ func unhex(c byte) byte {
 // number reads an integer or real whose first byte is at start. A number
 // running straight into letters (12abc) is one bad token, as in SQLite.
 func (l *lexer) number(start int) {
-	l.tok = INTEGER
+	l.tok = tokInteger
 	if l.src[start] == '0' && l.off < len(l.src) && (l.src[l.off] == 'x' || l.src[l.off] == 'X') &&
 		l.off+1 < len(l.src) && isHex(l.src[l.off+1]) {
 		l.off++
@@ -339,7 +339,7 @@ func (l *lexer) number(start int) {
 			l.off++
 		}
 		if l.off < len(l.src) && l.src[l.off] == '.' {
-			l.tok = FLOAT
+			l.tok = tokFloat
 			l.off++
 			for l.off < len(l.src) && isDigit(l.src[l.off]) {
 				l.off++
@@ -351,7 +351,7 @@ func (l *lexer) number(start int) {
 				i++
 			}
 			if i < len(l.src) && isDigit(l.src[i]) {
-				l.tok = FLOAT
+				l.tok = tokFloat
 				l.off = i
 				for l.off < len(l.src) && isDigit(l.src[l.off]) {
 					l.off++

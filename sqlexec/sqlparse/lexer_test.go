@@ -6,7 +6,7 @@ import (
 )
 
 type lexed struct {
-	tok Token
+	tok token
 	lit string
 }
 
@@ -15,9 +15,9 @@ type lexed struct {
 func lexAll(src string) []lexed {
 	var l lexer
 	var out []lexed
-	for l.init(src); l.tok != EOF; l.next() {
+	for l.init(src); l.tok != tokEOF; l.next() {
 		out = append(out, lexed{l.tok, l.lit})
-		if l.tok == ILLEGAL {
+		if l.tok == tokIllegal {
 			break
 		}
 	}
@@ -29,35 +29,35 @@ func TestLexer(t *testing.T) {
 		src  string
 		want []lexed
 	}{
-		{"abc _x1 a$b", []lexed{{IDENT, "abc"}, {IDENT, "_x1"}, {IDENT, "a$b"}}},
-		{"select SeLeCt", []lexed{{SELECT, "select"}, {SELECT, "SeLeCt"}}},
-		{"temporary TEMP", []lexed{{TEMP, "temporary"}, {TEMP, "TEMP"}}},
-		{`"a b" "x""y" [c d] ` + "`e``f`", []lexed{{QIDENT, "a b"}, {QIDENT, `x"y`}, {QIDENT, "c d"}, {QIDENT, "e`f"}}},
-		{`'it''s' '' 'a"b'`, []lexed{{STRING, "it's"}, {STRING, ""}, {STRING, `a"b`}}},
-		{"X'00ff' x'' X'Ab'", []lexed{{BLOB, "\x00\xff"}, {BLOB, ""}, {BLOB, "\xab"}}},
-		{"x 'a'", []lexed{{IDENT, "x"}, {STRING, "a"}}},
-		{"1 0x1F 0X0a 12 007", []lexed{{INTEGER, "1"}, {INTEGER, "0x1F"}, {INTEGER, "0X0a"}, {INTEGER, "12"}, {INTEGER, "007"}}},
-		{"1. .5 1.5 1e10 1E+3 2.5e-3", []lexed{{FLOAT, "1."}, {FLOAT, ".5"}, {FLOAT, "1.5"}, {FLOAT, "1e10"}, {FLOAT, "1E+3"}, {FLOAT, "2.5e-3"}}},
-		{"t.c t.*", []lexed{{IDENT, "t"}, {DOT, "."}, {IDENT, "c"}, {IDENT, "t"}, {DOT, "."}, {STAR, "*"}}},
-		{"? ?12 :a @b $c", []lexed{{PARAM, "?"}, {PARAM, "?12"}, {PARAM, ":a"}, {PARAM, "@b"}, {PARAM, "$c"}}},
+		{"abc _x1 a$b", []lexed{{tokIdent, "abc"}, {tokIdent, "_x1"}, {tokIdent, "a$b"}}},
+		{"select SeLeCt", []lexed{{kwSelect, "select"}, {kwSelect, "SeLeCt"}}},
+		{"temporary TEMP", []lexed{{kwTemp, "temporary"}, {kwTemp, "TEMP"}}},
+		{`"a b" "x""y" [c d] ` + "`e``f`", []lexed{{tokQIdent, "a b"}, {tokQIdent, `x"y`}, {tokQIdent, "c d"}, {tokQIdent, "e`f"}}},
+		{`'it''s' '' 'a"b'`, []lexed{{tokString, "it's"}, {tokString, ""}, {tokString, `a"b`}}},
+		{"X'00ff' x'' X'Ab'", []lexed{{tokBlob, "\x00\xff"}, {tokBlob, ""}, {tokBlob, "\xab"}}},
+		{"x 'a'", []lexed{{tokIdent, "x"}, {tokString, "a"}}},
+		{"1 0x1F 0X0a 12 007", []lexed{{tokInteger, "1"}, {tokInteger, "0x1F"}, {tokInteger, "0X0a"}, {tokInteger, "12"}, {tokInteger, "007"}}},
+		{"1. .5 1.5 1e10 1E+3 2.5e-3", []lexed{{tokFloat, "1."}, {tokFloat, ".5"}, {tokFloat, "1.5"}, {tokFloat, "1e10"}, {tokFloat, "1E+3"}, {tokFloat, "2.5e-3"}}},
+		{"t.c t.*", []lexed{{tokIdent, "t"}, {tokDot, "."}, {tokIdent, "c"}, {tokIdent, "t"}, {tokDot, "."}, {tokStar, "*"}}},
+		{"? ?12 :a @b $c", []lexed{{tokParam, "?"}, {tokParam, "?12"}, {tokParam, ":a"}, {tokParam, "@b"}, {tokParam, "$c"}}},
 		{"|| -> ->> << >> & | ~ == = != <> <= >= < > + - * / % ( ) , ;", []lexed{
-			{CONCAT, "||"}, {ARROW, "->"}, {ARROW2, "->>"}, {SHL, "<<"}, {SHR, ">>"}, {BITAND, "&"},
-			{BITOR, "|"}, {BITNOT, "~"}, {EQ, "=="}, {EQ, "="}, {NE, "!="}, {NE, "<>"}, {LE, "<="},
-			{GE, ">="}, {LT, "<"}, {GT, ">"}, {PLUS, "+"}, {MINUS, "-"}, {STAR, "*"}, {SLASH, "/"},
-			{REM, "%"}, {LPAREN, "("}, {RPAREN, ")"}, {COMMA, ","}, {SEMI, ";"}}},
-		{"a -- comment\nb /* block\n */ c /* open", []lexed{{IDENT, "a"}, {IDENT, "b"}, {IDENT, "c"}}},
-		{"1-1", []lexed{{INTEGER, "1"}, {MINUS, "-"}, {INTEGER, "1"}}},
-		{"a--b", []lexed{{IDENT, "a"}}},
+			{tokConcat, "||"}, {tokArrow, "->"}, {tokArrow2, "->>"}, {tokShl, "<<"}, {tokShr, ">>"}, {tokBitAnd, "&"},
+			{tokBitOr, "|"}, {tokBitNot, "~"}, {tokEq, "=="}, {tokEq, "="}, {tokNe, "!="}, {tokNe, "<>"}, {tokLe, "<="},
+			{tokGe, ">="}, {tokLt, "<"}, {tokGt, ">"}, {tokPlus, "+"}, {tokMinus, "-"}, {tokStar, "*"}, {tokSlash, "/"},
+			{tokRem, "%"}, {tokLParen, "("}, {tokRParen, ")"}, {tokComma, ","}, {tokSemi, ";"}}},
+		{"a -- comment\nb /* block\n */ c /* open", []lexed{{tokIdent, "a"}, {tokIdent, "b"}, {tokIdent, "c"}}},
+		{"1-1", []lexed{{tokInteger, "1"}, {tokMinus, "-"}, {tokInteger, "1"}}},
+		{"a--b", []lexed{{tokIdent, "a"}}},
 		// Errors.
-		{"'open", []lexed{{ILLEGAL, "unterminated string literal"}}},
-		{`"open`, []lexed{{ILLEGAL, "unterminated quoted identifier"}}},
-		{"[open", []lexed{{ILLEGAL, "unterminated [identifier]"}}},
-		{"X'abc'", []lexed{{ILLEGAL, "malformed blob literal: X'abc'"}}},
-		{"X'zz'", []lexed{{ILLEGAL, "malformed blob literal: X'zz'"}}},
-		{"12abc", []lexed{{ILLEGAL, `unrecognized token: "12abc"`}}},
-		{"a ! b", []lexed{{IDENT, "a"}, {ILLEGAL, `unrecognized token: "!"`}}},
-		{"#", []lexed{{ILLEGAL, `unrecognized token: "#"`}}},
-		{": x", []lexed{{ILLEGAL, "parameter name missing after :"}}},
+		{"'open", []lexed{{tokIllegal, "unterminated string literal"}}},
+		{`"open`, []lexed{{tokIllegal, "unterminated quoted identifier"}}},
+		{"[open", []lexed{{tokIllegal, "unterminated [identifier]"}}},
+		{"X'abc'", []lexed{{tokIllegal, "malformed blob literal: X'abc'"}}},
+		{"X'zz'", []lexed{{tokIllegal, "malformed blob literal: X'zz'"}}},
+		{"12abc", []lexed{{tokIllegal, `unrecognized token: "12abc"`}}},
+		{"a ! b", []lexed{{tokIdent, "a"}, {tokIllegal, `unrecognized token: "!"`}}},
+		{"#", []lexed{{tokIllegal, `unrecognized token: "#"`}}},
+		{": x", []lexed{{tokIllegal, "parameter name missing after :"}}},
 	}
 	for _, tt := range tests {
 		got := lexAll(tt.src)
@@ -78,7 +78,7 @@ func TestLexerPositions(t *testing.T) {
 	want := []Pos{{0, 1, 1}, {7, 1, 8}, {8, 1, 9}, {12, 2, 3}, {18, 3, 4}, {20, 3, 6}, {36, 6, 4}}
 	var l lexer
 	var got []Pos
-	for l.init(src); l.tok != EOF; l.next() {
+	for l.init(src); l.tok != tokEOF; l.next() {
 		got = append(got, l.pos)
 	}
 	if len(got) != len(want) {
@@ -92,14 +92,14 @@ func TestLexerPositions(t *testing.T) {
 }
 
 func TestKeywordLookup(t *testing.T) {
-	for tok := kwBegin + 1; tok < kwEnd; tok++ {
+	for tok := keywordsBegin + 1; tok < keywordsEnd; tok++ {
 		name := tok.String()
 		if got := lookup(strings.ToLower(name)); got != tok {
 			t.Errorf("lookup(%q) = %v, want %v", strings.ToLower(name), got, tok)
 		}
 	}
 	for _, w := range []string{"x", "selects", "system_time", "true", "filter", "over", "window", "rowid", "currenttimestamp_"} {
-		if got := lookup(w); got != IDENT {
+		if got := lookup(w); got != tokIdent {
 			t.Errorf("lookup(%q) = %v, want identifier", w, got)
 		}
 	}

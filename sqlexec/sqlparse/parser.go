@@ -41,7 +41,7 @@ func (p *parser) next() {
 }
 
 // tok is the current token.
-func (p *parser) tok() Token { return p.lx.tok }
+func (p *parser) tok() token { return p.lx.tok }
 
 // peek returns the lexer as it would be after n more tokens.
 func (p *parser) peek(n int) lexer {
@@ -52,7 +52,7 @@ func (p *parser) peek(n int) lexer {
 	return l
 }
 
-func (p *parser) got(t Token) bool {
+func (p *parser) got(t token) bool {
 	if p.lx.tok == t {
 		p.next()
 		return true
@@ -60,7 +60,7 @@ func (p *parser) got(t Token) bool {
 	return false
 }
 
-func (p *parser) want(t Token) Pos {
+func (p *parser) want(t token) Pos {
 	pos := p.lx.pos
 	if p.lx.tok != t {
 		p.errorExpected(quote(t.String()))
@@ -76,7 +76,7 @@ func (p *parser) errorAt(pos Pos, msg string) {
 // found describes the current token for an error message.
 func (p *parser) found() string {
 	switch p.lx.tok {
-	case EOF:
+	case tokEOF:
 		return "end of input"
 	}
 	return quote(p.lx.src[p.lx.pos.Offset:p.lx.off])
@@ -85,7 +85,7 @@ func (p *parser) found() string {
 // errorExpected reports that what was expected at the current token. A
 // token the lexer could not read is reported as such instead.
 func (p *parser) errorExpected(what string) {
-	if p.lx.tok == ILLEGAL {
+	if p.lx.tok == tokIllegal {
 		p.errorAt(p.lx.pos, p.lx.lit)
 	}
 	p.errorAt(p.lx.pos, "expected "+what+", found "+p.found())
@@ -104,7 +104,7 @@ func (p *parser) leave() { p.depth-- }
 // class, which takes in the fallback keywords.
 func (p *parser) isID() bool {
 	t := p.lx.tok
-	return t == IDENT || t == QIDENT || t.IsKeyword() && fallback[t]
+	return t == tokIdent || t == tokQIdent || t.isKeyword() && fallback[t]
 }
 
 // isName reports whether the current token can name a table, column, index
@@ -112,7 +112,7 @@ func (p *parser) isID() bool {
 // string literals to isID.
 func (p *parser) isName() bool {
 	t := p.lx.tok
-	return p.isID() || isJoinKeyword(t) || t == INDEXED || t == STRING
+	return p.isID() || isJoinKeyword(t) || t == kwIndexed || t == tokString
 }
 
 // name reads a name (isName).
@@ -128,7 +128,7 @@ func (p *parser) name(what string) string {
 // qualified reads [schema.]name.
 func (p *parser) qualified(what string) (schema, name string) {
 	name = p.name(what)
-	if p.got(DOT) {
+	if p.got(tokDot) {
 		schema, name = name, p.name(what)
 	}
 	return schema, name
@@ -137,20 +137,20 @@ func (p *parser) qualified(what string) (schema, name string) {
 // isWord reports whether the current token is the bare identifier w, for
 // words SQLite does not reserve (SYSTEM_TIME, FILTER, STORED, ...).
 func isWord(l *lexer, w string) bool {
-	return l.tok == IDENT && strings.EqualFold(l.lit, w)
+	return l.tok == tokIdent && strings.EqualFold(l.lit, w)
 }
 
 // nameList reads ( name, ... ).
 func (p *parser) nameList(what string) []string {
-	p.want(LPAREN)
+	p.want(tokLParen)
 	var names []string
 	for {
 		names = append(names, p.name(what))
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			break
 		}
 	}
-	p.want(RPAREN)
+	p.want(tokRParen)
 	return names
 }
 
@@ -175,62 +175,62 @@ func (p *parser) stmt() (s Stmt, err error) {
 func (p *parser) statement(top bool) Stmt {
 	pos := p.lx.pos
 	switch p.tok() {
-	case EXPLAIN:
+	case kwExplain:
 		p.next()
 		e := &Explain{Pos: pos}
-		if p.got(QUERY) {
-			p.want(PLAN)
+		if p.got(kwQuery) {
+			p.want(kwPlan)
 			e.QueryPlan = true
 		}
-		if p.tok() == EXPLAIN {
+		if p.tok() == kwExplain {
 			p.errorExpected("statement")
 		}
 		e.Stmt = p.statement(top)
 		return e
-	case SELECT, VALUES:
+	case kwSelect, kwValues:
 		return p.query(nil, top)
-	case WITH:
+	case kwWith:
 		return p.withStatement(top)
-	case INSERT, REPLACE:
+	case kwInsert, kwReplace:
 		return p.insert(nil)
-	case UPDATE:
+	case kwUpdate:
 		return p.update(nil)
-	case DELETE:
+	case kwDelete:
 		return p.delete(nil)
-	case CREATE:
+	case kwCreate:
 		return p.create()
-	case DROP:
+	case kwDrop:
 		return p.drop()
-	case BEGIN:
+	case kwBegin:
 		return p.begin()
-	case COMMIT, END:
+	case kwCommit, kwEnd:
 		p.next()
 		p.transactionName()
 		return &Commit{Pos: pos}
-	case ROLLBACK:
+	case kwRollback:
 		p.next()
 		p.transactionName()
-		if p.tok() == TO {
+		if p.tok() == kwTo {
 			p.errorAt(p.lx.pos, "savepoints are not supported")
 		}
 		return &Rollback{Pos: pos}
-	case ANALYZE:
+	case kwAnalyze:
 		p.next()
 		a := &Analyze{Pos: pos}
 		if p.isName() {
 			a.Schema, a.Name = p.qualified("name")
 		}
 		return a
-	case REINDEX:
+	case kwReindex:
 		p.next()
 		r := &Reindex{Pos: pos}
 		if p.isName() {
 			r.Schema, r.Name = p.qualified("name")
 		}
 		return r
-	case SAVEPOINT, RELEASE:
+	case kwSavepoint, kwRelease:
 		p.errorAt(pos, "savepoints are not supported")
-	case ALTER, ATTACH, DETACH, PRAGMA, VACUUM:
+	case kwAlter, kwAttach, kwDetach, kwPragma, kwVacuum:
 		p.errorAt(pos, p.tok().String()+" is not supported")
 	}
 	p.errorExpected("statement")
@@ -238,19 +238,19 @@ func (p *parser) statement(top bool) Stmt {
 }
 
 func (p *parser) transactionName() {
-	if p.got(TRANSACTION) && p.isID() {
+	if p.got(kwTransaction) && p.isID() {
 		p.next()
 	}
 }
 
 func (p *parser) begin() Stmt {
-	b := &Begin{Pos: p.want(BEGIN)}
+	b := &Begin{Pos: p.want(kwBegin)}
 	switch p.tok() {
-	case DEFERRED:
+	case kwDeferred:
 		b.Mode = TxDeferred
-	case IMMEDIATE:
+	case kwImmediate:
 		b.Mode = TxImmediate
-	case EXCLUSIVE:
+	case kwExclusive:
 		b.Mode = TxExclusive
 	}
 	if b.Mode != TxDefault {
@@ -265,39 +265,39 @@ func (p *parser) begin() Stmt {
 func (p *parser) withStatement(top bool) Stmt {
 	w := p.with()
 	switch p.tok() {
-	case INSERT, REPLACE:
+	case kwInsert, kwReplace:
 		return p.insert(w)
-	case UPDATE:
+	case kwUpdate:
 		return p.update(w)
-	case DELETE:
+	case kwDelete:
 		return p.delete(w)
 	}
 	return p.query(w, top)
 }
 
 func (p *parser) with() *With {
-	w := &With{Pos: p.want(WITH)}
+	w := &With{Pos: p.want(kwWith)}
 	// Right after WITH, RECURSIVE is always the keyword, as in SQLite: a CTE
 	// named recursive must then be quoted or follow WITH RECURSIVE.
-	w.Recursive = p.got(RECURSIVE)
+	w.Recursive = p.got(kwRecursive)
 	for {
 		c := &CTE{Pos: p.lx.pos, Name: p.name("common table expression name")}
-		if p.tok() == LPAREN {
+		if p.tok() == tokLParen {
 			c.Columns = p.nameList("column name")
 		}
-		p.want(AS)
-		if p.tok() == NOT || p.tok() == MATERIALIZED {
-			m := !p.got(NOT)
-			p.want(MATERIALIZED)
+		p.want(kwAs)
+		if p.tok() == kwNot || p.tok() == kwMaterialized {
+			m := !p.got(kwNot)
+			p.want(kwMaterialized)
 			c.Materialized = &m
 		}
-		p.want(LPAREN)
+		p.want(tokLParen)
 		p.enter()
 		c.Select = p.query(nil, false)
 		p.leave()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		w.CTEs = append(w.CTEs, c)
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			return w
 		}
 	}
@@ -306,13 +306,13 @@ func (p *parser) with() *With {
 // startsQuery reports whether the current token starts a SELECT.
 func (p *parser) startsQuery() bool {
 	t := p.tok()
-	return t == SELECT || t == VALUES || t == WITH
+	return t == kwSelect || t == kwValues || t == kwWith
 }
 
 // isAsOfOffset reports whether the next tokens are AS OF OFFSET, which is
 // never an alias named "of": OFFSET cannot follow an alias.
 func (p *parser) isAsOfOffset() bool {
-	return p.tok() == AS && p.peek(1).tok == OF && p.peek(2).tok == OFFSET
+	return p.tok() == kwAs && p.peek(1).tok == kwOf && p.peek(2).tok == kwOffset
 }
 
 // query parses a complete SELECT; with is a WITH clause already read. Only
@@ -321,7 +321,7 @@ func (p *parser) query(with *With, top bool) *Select {
 	pos := p.lx.pos
 	if with != nil {
 		pos = with.Pos
-	} else if p.tok() == WITH {
+	} else if p.tok() == kwWith {
 		with = p.with()
 	}
 	s := &Select{Pos: pos, With: with, Core: p.core()}
@@ -329,16 +329,16 @@ func (p *parser) query(with *With, top bool) *Select {
 		cpos := p.lx.pos
 		var op CompoundOp
 		switch p.tok() {
-		case UNION:
+		case kwUnion:
 			p.next()
 			op = Union
-			if p.got(ALL) {
+			if p.got(kwAll) {
 				op = UnionAll
 			}
-		case INTERSECT:
+		case kwIntersect:
 			p.next()
 			op = Intersect
-		case EXCEPT:
+		case kwExcept:
 			p.next()
 			op = Except
 		default:
@@ -347,19 +347,19 @@ func (p *parser) query(with *With, top bool) *Select {
 		s.Compound = append(s.Compound, &CompoundTerm{Pos: cpos, Op: op, Core: p.core()})
 	}
 tail:
-	if last := s.lastCore(); last.Values != nil && (p.tok() == ORDER || p.tok() == LIMIT) {
+	if last := s.lastCore(); last.Values != nil && (p.tok() == kwOrder || p.tok() == kwLimit) {
 		// In SQLite's grammar ORDER BY and LIMIT belong to a SELECT core.
 		p.errorAt(p.lx.pos, p.tok().String()+" cannot follow VALUES")
 	}
-	if p.got(ORDER) {
-		p.want(BY)
+	if p.got(kwOrder) {
+		p.want(kwBy)
 		s.OrderBy = p.orderTerms()
 	}
-	if p.got(LIMIT) {
+	if p.got(kwLimit) {
 		s.Limit = p.expr()
-		if p.got(OFFSET) {
+		if p.got(kwOffset) {
 			s.Offset = p.expr()
-		} else if p.got(COMMA) {
+		} else if p.got(tokComma) {
 			// LIMIT a, b means OFFSET a LIMIT b.
 			s.Offset, s.Limit = s.Limit, p.expr()
 		}
@@ -388,23 +388,23 @@ func (p *parser) orderTerms() []*OrderTerm {
 	var terms []*OrderTerm
 	for {
 		t := &OrderTerm{Pos: p.lx.pos, Expr: p.expr()}
-		if p.got(ASC) {
+		if p.got(kwAsc) {
 			t.Order = Asc
-		} else if p.got(DESC) {
+		} else if p.got(kwDesc) {
 			t.Order = Desc
 		}
-		if p.got(NULLS) {
+		if p.got(kwNulls) {
 			switch {
-			case p.got(FIRST):
+			case p.got(kwFirst):
 				t.Nulls = NullsFirst
-			case p.got(LAST):
+			case p.got(kwLast):
 				t.Nulls = NullsLast
 			default:
 				p.errorExpected("FIRST or LAST")
 			}
 		}
 		terms = append(terms, t)
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			return terms
 		}
 	}
@@ -412,33 +412,33 @@ func (p *parser) orderTerms() []*OrderTerm {
 
 func (p *parser) core() *SelectCore {
 	c := &SelectCore{Pos: p.lx.pos}
-	if p.got(VALUES) {
+	if p.got(kwValues) {
 		c.Values = p.valueRows()
 		return c
 	}
-	p.want(SELECT)
-	if p.got(DISTINCT) {
+	p.want(kwSelect)
+	if p.got(kwDistinct) {
 		c.Distinct = true
 	} else {
-		p.got(ALL)
+		p.got(kwAll)
 	}
 	for {
 		c.Columns = append(c.Columns, p.resultColumn())
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			break
 		}
 	}
-	if p.got(FROM) {
+	if p.got(kwFrom) {
 		c.From = p.from()
 	}
-	if p.got(WHERE) {
+	if p.got(kwWhere) {
 		c.Where = p.expr()
 	}
-	if p.got(GROUP) {
-		p.want(BY)
+	if p.got(kwGroup) {
+		p.want(kwBy)
 		c.GroupBy = p.exprList()
 	}
-	if p.got(HAVING) {
+	if p.got(kwHaving) {
 		c.Having = p.expr()
 	}
 	if isWord(&p.lx, "WINDOW") {
@@ -450,10 +450,10 @@ func (p *parser) core() *SelectCore {
 func (p *parser) valueRows() [][]Expr {
 	var rows [][]Expr
 	for {
-		p.want(LPAREN)
+		p.want(tokLParen)
 		rows = append(rows, p.exprList())
-		p.want(RPAREN)
-		if !p.got(COMMA) {
+		p.want(tokRParen)
+		if !p.got(tokComma) {
 			return rows
 		}
 	}
@@ -461,10 +461,10 @@ func (p *parser) valueRows() [][]Expr {
 
 func (p *parser) resultColumn() *ResultColumn {
 	pos := p.lx.pos
-	if p.got(STAR) {
+	if p.got(tokStar) {
 		return &ResultColumn{Pos: pos, Star: true}
 	}
-	if p.isName() && p.peek(1).tok == DOT && p.peek(2).tok == STAR {
+	if p.isName() && p.peek(1).tok == tokDot && p.peek(2).tok == tokStar {
 		t := p.lx.lit
 		p.next()
 		p.next()
@@ -480,14 +480,14 @@ func (p *parser) resultColumn() *ResultColumn {
 // alias reads [AS] alias, or nothing. Without AS, an alias is an identifier
 // or a string (SQLite's ids class), never a join keyword.
 func (p *parser) alias() string {
-	if p.tok() == AS {
+	if p.tok() == kwAs {
 		if p.isAsOfOffset() {
 			return ""
 		}
 		p.next()
 		return p.name("alias")
 	}
-	if p.isID() || p.tok() == STRING {
+	if p.isID() || p.tok() == tokString {
 		if p.isTemporal() || p.isWindowClause() {
 			return ""
 		}
@@ -505,7 +505,7 @@ func (p *parser) isWindowClause() bool {
 		return false
 	}
 	l := p.peek(1)
-	return (l.tok == IDENT || l.tok == QIDENT) && p.peek(2).tok == AS
+	return (l.tok == tokIdent || l.tok == tokQIdent) && p.peek(2).tok == kwAs
 }
 
 // ---------------------------------------------------------------------------
@@ -517,41 +517,41 @@ func (p *parser) from() TableExpr {
 		pos := p.lx.pos
 		j := &Join{Pos: pos, Left: left}
 		switch p.tok() {
-		case COMMA:
+		case tokComma:
 			p.next()
 			j.Op = CommaJoin
-		case JOIN:
+		case kwJoin:
 			p.next()
 			j.Op = InnerJoin
-		case NATURAL, LEFT, RIGHT, FULL, INNER, CROSS:
-			if p.got(NATURAL) {
+		case kwNatural, kwLeft, kwRight, kwFull, kwInner, kwCross:
+			if p.got(kwNatural) {
 				j.Natural = true
 			}
 			switch {
-			case p.got(LEFT):
+			case p.got(kwLeft):
 				j.Op = LeftJoin
-				p.got(OUTER)
-			case p.got(RIGHT):
+				p.got(kwOuter)
+			case p.got(kwRight):
 				j.Op = RightJoin
-				p.got(OUTER)
-			case p.got(FULL):
+				p.got(kwOuter)
+			case p.got(kwFull):
 				j.Op = FullJoin
-				p.got(OUTER)
-			case p.got(INNER):
+				p.got(kwOuter)
+			case p.got(kwInner):
 				j.Op = InnerJoin
-			case p.got(CROSS):
+			case p.got(kwCross):
 				j.Op = CrossJoin
 			default:
 				j.Op = InnerJoin
 			}
-			p.want(JOIN)
+			p.want(kwJoin)
 		default:
 			return left
 		}
 		j.Right = p.tableItem()
-		if p.got(ON) {
+		if p.got(kwOn) {
 			j.On = p.expr()
-		} else if p.got(USING) {
+		} else if p.got(kwUsing) {
 			j.Using = p.nameList("column name")
 		}
 		left = j
@@ -560,7 +560,7 @@ func (p *parser) from() TableExpr {
 
 // isTemporal reports whether the next tokens are FOR SYSTEM_TIME.
 func (p *parser) isTemporal() bool {
-	if p.tok() != FOR {
+	if p.tok() != kwFor {
 		return false
 	}
 	l := p.peek(1)
@@ -569,31 +569,31 @@ func (p *parser) isTemporal() bool {
 
 // asOf parses FOR SYSTEM_TIME AS OF OFFSET expr.
 func (p *parser) asOf() *AsOf {
-	pos := p.want(FOR)
+	pos := p.want(kwFor)
 	p.next() // SYSTEM_TIME
-	p.want(AS)
-	p.want(OF)
+	p.want(kwAs)
+	p.want(kwOf)
 	if isWord(&p.lx, "TIMESTAMP") {
 		p.errorAt(p.lx.pos, "AS OF TIMESTAMP is not supported: use AS OF OFFSET <log position>")
 	}
-	p.want(OFFSET)
+	p.want(kwOffset)
 	return &AsOf{Pos: pos, Offset: p.expr()}
 }
 
 func (p *parser) tableItem() TableExpr {
 	pos := p.lx.pos
-	if p.got(LPAREN) {
+	if p.got(tokLParen) {
 		p.enter()
 		defer p.leave()
 		if p.startsQuery() {
 			d := &DerivedTable{Pos: pos, Select: p.query(nil, false)}
-			p.want(RPAREN)
+			p.want(tokRParen)
 			d.Alias = p.alias()
 			return d
 		}
 		inner := p.from()
-		p.want(RPAREN)
-		if apos := p.lx.pos; p.tok() == AS || p.isID() || p.tok() == STRING {
+		p.want(tokRParen)
+		if apos := p.lx.pos; p.tok() == kwAs || p.isID() || p.tok() == tokString {
 			if t, ok := inner.(*TableName); ok && t.Alias == "" {
 				t.Alias = p.alias()
 			} else if alias := p.alias(); alias != "" {
@@ -604,7 +604,7 @@ func (p *parser) tableItem() TableExpr {
 	}
 	t := &TableName{Pos: pos}
 	t.Schema, t.Name = p.qualified("table name")
-	if p.tok() == LPAREN {
+	if p.tok() == tokLParen {
 		p.errorAt(p.lx.pos, "table-valued functions are not supported")
 	}
 	if p.isTemporal() {
@@ -621,10 +621,10 @@ func (p *parser) tableItem() TableExpr {
 // indexHint reads INDEXED BY name or NOT INDEXED.
 func (p *parser) indexHint(t *TableName) {
 	switch {
-	case p.got(INDEXED):
-		p.want(BY)
+	case p.got(kwIndexed):
+		p.want(kwBy)
 		t.IndexedBy = p.name("index name")
-	case p.tok() == NOT && p.peek(1).tok == INDEXED:
+	case p.tok() == kwNot && p.peek(1).tok == kwIndexed:
 		p.next()
 		p.next()
 		t.NotIndexed = true
@@ -636,19 +636,19 @@ func (p *parser) indexHint(t *TableName) {
 
 func (p *parser) conflictAction() ConflictAction {
 	switch p.tok() {
-	case ROLLBACK:
+	case kwRollback:
 		p.next()
 		return ConflictRollback
-	case ABORT:
+	case kwAbort:
 		p.next()
 		return ConflictAbort
-	case REPLACE:
+	case kwReplace:
 		p.next()
 		return ConflictReplace
-	case FAIL:
+	case kwFail:
 		p.next()
 		return ConflictFail
-	case IGNORE:
+	case kwIgnore:
 		p.next()
 		return ConflictIgnore
 	}
@@ -657,7 +657,7 @@ func (p *parser) conflictAction() ConflictAction {
 }
 
 func (p *parser) orAction() ConflictAction {
-	if p.got(OR) {
+	if p.got(kwOr) {
 		return p.conflictAction()
 	}
 	return ConflictDefault
@@ -672,7 +672,7 @@ func (p *parser) writeTarget() *TableName {
 	if p.isTemporal() {
 		p.errorAt(p.lx.pos, "FOR SYSTEM_TIME applies to reads only")
 	}
-	if p.got(AS) { // SQLite wants AS here
+	if p.got(kwAs) { // SQLite wants AS here
 		t.Alias = p.name("alias")
 	}
 	p.indexHint(t)
@@ -688,23 +688,23 @@ func startPos(w *With, p *parser) Pos {
 
 func (p *parser) insert(w *With) Stmt {
 	s := &Insert{Pos: startPos(w, p), With: w}
-	if p.got(REPLACE) {
+	if p.got(kwReplace) {
 		s.Or, s.Replace = ConflictReplace, true
 	} else {
-		p.want(INSERT)
+		p.want(kwInsert)
 		s.Or = p.orAction()
 	}
-	p.want(INTO)
+	p.want(kwInto)
 	s.Table = &TableName{Pos: p.lx.pos}
 	s.Table.Schema, s.Table.Name = p.qualified("table name")
-	if p.got(AS) {
+	if p.got(kwAs) {
 		s.Table.Alias = p.name("alias")
 	}
-	if p.tok() == LPAREN {
+	if p.tok() == tokLParen {
 		s.Columns = p.nameList("column name")
 	}
-	if p.got(DEFAULT) {
-		p.want(VALUES)
+	if p.got(kwDefault) {
+		p.want(kwValues)
 		s.DefaultValues = true
 	} else {
 		if !p.startsQuery() {
@@ -719,41 +719,41 @@ func (p *parser) insert(w *With) Stmt {
 // refuseTail names the SQLite clauses after a write that are not supported.
 func (p *parser) refuseTail() {
 	switch {
-	case p.tok() == ON && p.peek(1).tok == CONFLICT:
+	case p.tok() == kwOn && p.peek(1).tok == kwConflict:
 		p.errorAt(p.lx.pos, "upsert (ON CONFLICT) is not supported")
-	case p.tok() == RETURNING:
+	case p.tok() == kwReturning:
 		p.errorAt(p.lx.pos, "RETURNING is not supported")
 	}
 }
 
 func (p *parser) update(w *With) Stmt {
 	s := &Update{Pos: startPos(w, p), With: w}
-	p.want(UPDATE)
+	p.want(kwUpdate)
 	s.Or = p.orAction()
 	s.Table = p.writeTarget()
-	p.want(SET)
+	p.want(kwSet)
 	for {
 		a := &Assignment{Pos: p.lx.pos}
-		if p.tok() == LPAREN {
+		if p.tok() == tokLParen {
 			a.Columns = p.nameList("column name")
 		} else {
 			a.Columns = []string{p.name("column name")}
 		}
-		p.want(EQ)
+		p.want(tokEq)
 		a.Value = p.expr()
 		s.Set = append(s.Set, a)
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			break
 		}
 	}
-	if p.got(FROM) {
+	if p.got(kwFrom) {
 		s.From = p.from()
 	}
-	if p.got(WHERE) {
+	if p.got(kwWhere) {
 		s.Where = p.expr()
 	}
 	p.refuseTail()
-	if p.tok() == ORDER || p.tok() == LIMIT {
+	if p.tok() == kwOrder || p.tok() == kwLimit {
 		p.errorAt(p.lx.pos, "ORDER BY and LIMIT on UPDATE are not supported")
 	}
 	return s
@@ -761,14 +761,14 @@ func (p *parser) update(w *With) Stmt {
 
 func (p *parser) delete(w *With) Stmt {
 	s := &Delete{Pos: startPos(w, p), With: w}
-	p.want(DELETE)
-	p.want(FROM)
+	p.want(kwDelete)
+	p.want(kwFrom)
 	s.Table = p.writeTarget()
-	if p.got(WHERE) {
+	if p.got(kwWhere) {
 		s.Where = p.expr()
 	}
 	p.refuseTail()
-	if p.tok() == ORDER || p.tok() == LIMIT {
+	if p.tok() == kwOrder || p.tok() == kwLimit {
 		p.errorAt(p.lx.pos, "ORDER BY and LIMIT on DELETE are not supported")
 	}
 	return s
@@ -778,51 +778,51 @@ func (p *parser) delete(w *With) Stmt {
 // CREATE and DROP
 
 func (p *parser) ifNotExists() bool {
-	if p.tok() == IF {
+	if p.tok() == kwIf {
 		p.next()
-		p.want(NOT)
-		p.want(EXISTS)
+		p.want(kwNot)
+		p.want(kwExists)
 		return true
 	}
 	return false
 }
 
 func (p *parser) create() Stmt {
-	pos := p.want(CREATE)
-	temp := p.got(TEMP)
+	pos := p.want(kwCreate)
+	temp := p.got(kwTemp)
 	switch p.tok() {
-	case TABLE:
+	case kwTable:
 		return p.createTable(pos, temp)
-	case VIEW:
+	case kwView:
 		p.next()
 		v := &CreateView{Pos: pos, Temp: temp, IfNotExists: p.ifNotExists()}
 		v.Schema, v.Name = p.qualified("view name")
-		if p.tok() == LPAREN {
+		if p.tok() == tokLParen {
 			v.Columns = p.nameList("column name")
 		}
-		p.want(AS)
+		p.want(kwAs)
 		v.Select = p.query(nil, false)
 		return v
-	case TRIGGER:
+	case kwTrigger:
 		return p.createTrigger(pos, temp)
-	case UNIQUE, INDEX:
+	case kwUnique, kwIndex:
 		if temp {
 			p.errorExpected("TABLE, VIEW or TRIGGER")
 		}
-		ix := &CreateIndex{Pos: pos, Unique: p.got(UNIQUE)}
-		p.want(INDEX)
+		ix := &CreateIndex{Pos: pos, Unique: p.got(kwUnique)}
+		p.want(kwIndex)
 		ix.IfNotExists = p.ifNotExists()
 		ix.Schema, ix.Name = p.qualified("index name")
-		p.want(ON)
+		p.want(kwOn)
 		ix.Table = p.name("table name")
-		p.want(LPAREN)
+		p.want(tokLParen)
 		ix.Columns = p.orderTerms()
-		p.want(RPAREN)
-		if p.got(WHERE) {
+		p.want(tokRParen)
+		if p.got(kwWhere) {
 			ix.Where = p.expr()
 		}
 		return ix
-	case VIRTUAL:
+	case kwVirtual:
 		p.errorAt(p.lx.pos, "virtual tables are not supported")
 	}
 	p.errorExpected("TABLE, INDEX, VIEW or TRIGGER")
@@ -830,39 +830,39 @@ func (p *parser) create() Stmt {
 }
 
 func (p *parser) createTable(pos Pos, temp bool) Stmt {
-	p.want(TABLE)
+	p.want(kwTable)
 	t := &CreateTable{Pos: pos, Temp: temp, IfNotExists: p.ifNotExists()}
 	t.Schema, t.Name = p.qualified("table name")
-	if p.got(AS) {
+	if p.got(kwAs) {
 		t.As = p.query(nil, false)
 		return t
 	}
-	p.want(LPAREN)
+	p.want(tokLParen)
 	for {
 		if p.startsTableConstraint() {
 			break
 		}
 		t.Columns = append(t.Columns, p.columnDef())
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			goto end
 		}
 	}
 	// Table constraints; SQLite lets the commas between them be left out.
 	for {
 		t.Constraints = append(t.Constraints, p.tableConstraint())
-		p.got(COMMA)
-		if p.tok() == RPAREN {
+		p.got(tokComma)
+		if p.tok() == tokRParen {
 			break
 		}
 	}
 end:
-	p.want(RPAREN)
-	if p.tok() != WITHOUT && !isWord(&p.lx, "STRICT") {
+	p.want(tokRParen)
+	if p.tok() != kwWithout && !isWord(&p.lx, "STRICT") {
 		return t
 	}
 	for {
 		switch {
-		case p.tok() == WITHOUT:
+		case p.tok() == kwWithout:
 			p.next()
 			if !isWord(&p.lx, "ROWID") {
 				p.errorExpected("ROWID")
@@ -875,7 +875,7 @@ end:
 		default:
 			p.errorExpected("WITHOUT ROWID or STRICT")
 		}
-		if !p.got(COMMA) {
+		if !p.got(tokComma) {
 			break
 		}
 	}
@@ -884,7 +884,7 @@ end:
 
 func (p *parser) startsTableConstraint() bool {
 	switch p.tok() {
-	case CONSTRAINT, PRIMARY, UNIQUE, CHECK, FOREIGN:
+	case kwConstraint, kwPrimary, kwUnique, kwCheck, kwForeign:
 		return true
 	}
 	return false
@@ -895,7 +895,7 @@ func (p *parser) startsTableConstraint() bool {
 func (p *parser) typeName() *TypeName {
 	pos := p.lx.pos
 	var b strings.Builder
-	for (p.isID() || p.tok() == STRING) && !(p.tok() == GENERATED && p.peek(1).tok == ALWAYS) {
+	for (p.isID() || p.tok() == tokString) && !(p.tok() == kwGenerated && p.peek(1).tok == kwAlways) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
@@ -906,23 +906,23 @@ func (p *parser) typeName() *TypeName {
 		return nil
 	}
 	t := &TypeName{Pos: pos, Name: b.String()}
-	if p.got(LPAREN) {
+	if p.got(tokLParen) {
 		t.Args = append(t.Args, p.signedNumber())
-		if p.got(COMMA) {
+		if p.got(tokComma) {
 			t.Args = append(t.Args, p.signedNumber())
 		}
-		p.want(RPAREN)
+		p.want(tokRParen)
 	}
 	return t
 }
 
 func (p *parser) signedNumber() string {
 	sign := ""
-	if p.tok() == PLUS || p.tok() == MINUS {
+	if p.tok() == tokPlus || p.tok() == tokMinus {
 		sign = p.tok().String()
 		p.next()
 	}
-	if p.tok() != INTEGER && p.tok() != FLOAT {
+	if p.tok() != tokInteger && p.tok() != tokFloat {
 		p.errorExpected("number")
 	}
 	s := sign + p.lx.lit
@@ -936,66 +936,66 @@ func (p *parser) columnDef() *ColumnDef {
 	for {
 		pos := p.lx.pos
 		name := ""
-		if p.got(CONSTRAINT) {
+		if p.got(kwConstraint) {
 			name = p.name("constraint name")
 		}
 		k := &ColumnConstraint{Pos: pos, Name: name}
 		switch p.tok() {
-		case PRIMARY:
+		case kwPrimary:
 			p.next()
-			p.want(KEY)
+			p.want(kwKey)
 			k.Kind = PrimaryKeyConstraint
-			if p.got(ASC) {
+			if p.got(kwAsc) {
 				k.Order = Asc
-			} else if p.got(DESC) {
+			} else if p.got(kwDesc) {
 				k.Order = Desc
 			}
 			k.OnConflict = p.onConflict()
-			k.Autoincrement = p.got(AUTOINCR)
-		case NOT:
+			k.Autoincrement = p.got(kwAutoincrement)
+		case kwNot:
 			p.next()
-			p.want(NULL)
+			p.want(kwNull)
 			k.Kind = NotNullConstraint
 			k.OnConflict = p.onConflict()
-		case NULL:
+		case kwNull:
 			p.next()
 			k.Kind = NullConstraint
 			k.OnConflict = p.onConflict()
-		case UNIQUE:
+		case kwUnique:
 			p.next()
 			k.Kind = UniqueConstraint
 			k.OnConflict = p.onConflict()
-		case CHECK:
+		case kwCheck:
 			p.next()
 			k.Kind = CheckConstraint
-			p.want(LPAREN)
+			p.want(tokLParen)
 			k.Expr = p.expr()
-			p.want(RPAREN)
-		case DEFAULT:
+			p.want(tokRParen)
+		case kwDefault:
 			p.next()
 			k.Kind = DefaultConstraint
 			k.Expr = p.defaultValue()
-		case COLLATE:
+		case kwCollate:
 			p.next()
 			k.Kind = CollateConstraint
 			k.Collation = p.name("collation name")
-		case REFERENCES:
+		case kwReferences:
 			k.Kind = ForeignKeyConstraint
 			k.References = p.foreignKey()
-		case GENERATED, AS:
-			if p.got(GENERATED) {
-				p.want(ALWAYS)
+		case kwGenerated, kwAs:
+			if p.got(kwGenerated) {
+				p.want(kwAlways)
 			}
-			p.want(AS)
+			p.want(kwAs)
 			k.Kind = GeneratedConstraint
-			p.want(LPAREN)
+			p.want(tokLParen)
 			k.Expr = p.expr()
-			p.want(RPAREN)
+			p.want(tokRParen)
 			if isWord(&p.lx, "STORED") {
 				p.next()
 				k.Stored = true
 			} else {
-				p.got(VIRTUAL)
+				p.got(kwVirtual)
 			}
 		default:
 			if name != "" {
@@ -1013,29 +1013,29 @@ func (p *parser) columnDef() *ColumnDef {
 func (p *parser) defaultValue() Expr {
 	pos := p.lx.pos
 	switch p.tok() {
-	case LPAREN:
+	case tokLParen:
 		p.next()
 		x := p.expr()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		return x
-	case PLUS, MINUS:
+	case tokPlus, tokMinus:
 		op := OpPlus
-		if p.tok() == MINUS {
+		if p.tok() == tokMinus {
 			op = OpNeg
 		}
 		p.next()
 		switch p.tok() {
-		case INTEGER, FLOAT, STRING, BLOB, NULL, CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP:
+		case tokInteger, tokFloat, tokString, tokBlob, kwNull, kwCurrentDate, kwCurrentTime, kwCurrentTimestamp:
 		default:
 			p.errorExpected("literal")
 		}
 		return &Unary{Pos: pos, Op: op, X: p.primary()}
-	case INTEGER, FLOAT, STRING, BLOB, NULL, CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP:
+	case tokInteger, tokFloat, tokString, tokBlob, kwNull, kwCurrentDate, kwCurrentTime, kwCurrentTimestamp:
 		return p.primary()
 	}
 	if p.isID() {
 		s := p.lx.lit
-		quoted := p.tok() == QIDENT
+		quoted := p.tok() == tokQIdent
 		p.next()
 		if !quoted && strings.EqualFold(s, "true") {
 			return &Literal{Pos: pos, Kind: TrueLit}
@@ -1051,7 +1051,7 @@ func (p *parser) defaultValue() Expr {
 
 // onConflict reads [ON CONFLICT action].
 func (p *parser) onConflict() ConflictAction {
-	if p.tok() == ON && p.peek(1).tok == CONFLICT {
+	if p.tok() == kwOn && p.peek(1).tok == kwConflict {
 		p.next()
 		p.next()
 		return p.conflictAction()
@@ -1061,35 +1061,35 @@ func (p *parser) onConflict() ConflictAction {
 
 func (p *parser) tableConstraint() *TableConstraint {
 	c := &TableConstraint{Pos: p.lx.pos}
-	if p.got(CONSTRAINT) {
+	if p.got(kwConstraint) {
 		c.Name = p.name("constraint name")
 	}
 	switch p.tok() {
-	case PRIMARY, UNIQUE:
+	case kwPrimary, kwUnique:
 		c.Kind = UniqueConstraint
-		if p.got(PRIMARY) {
-			p.want(KEY)
+		if p.got(kwPrimary) {
+			p.want(kwKey)
 			c.Kind = PrimaryKeyConstraint
 		} else {
 			p.next()
 		}
-		p.want(LPAREN)
+		p.want(tokLParen)
 		c.Columns = p.orderTerms()
-		if c.Kind == PrimaryKeyConstraint && p.tok() == AUTOINCR {
+		if c.Kind == PrimaryKeyConstraint && p.tok() == kwAutoincrement {
 			p.errorAt(p.lx.pos, "AUTOINCREMENT belongs on an INTEGER PRIMARY KEY column")
 		}
-		p.want(RPAREN)
+		p.want(tokRParen)
 		c.OnConflict = p.onConflict()
-	case CHECK:
+	case kwCheck:
 		p.next()
 		c.Kind = CheckConstraint
-		p.want(LPAREN)
+		p.want(tokLParen)
 		c.Check = p.expr()
-		p.want(RPAREN)
+		p.want(tokRParen)
 		c.OnConflict = p.onConflict()
-	case FOREIGN:
+	case kwForeign:
 		p.next()
-		p.want(KEY)
+		p.want(kwKey)
 		c.Kind = ForeignKeyConstraint
 		c.FKColumns = p.nameList("column name")
 		c.References = p.foreignKey()
@@ -1100,49 +1100,49 @@ func (p *parser) tableConstraint() *TableConstraint {
 }
 
 func (p *parser) foreignKey() *ForeignKey {
-	fk := &ForeignKey{Pos: p.want(REFERENCES), Table: p.name("table name")}
-	if p.tok() == LPAREN {
+	fk := &ForeignKey{Pos: p.want(kwReferences), Table: p.name("table name")}
+	if p.tok() == tokLParen {
 		fk.Columns = p.nameList("column name")
 	}
 	for {
 		switch {
-		case p.tok() == ON && (p.peek(1).tok == DELETE || p.peek(1).tok == UPDATE):
+		case p.tok() == kwOn && (p.peek(1).tok == kwDelete || p.peek(1).tok == kwUpdate):
 			p.next()
 			a := "ON " + p.tok().String()
 			p.next()
 			switch {
-			case p.got(SET):
-				if p.got(NULL) {
+			case p.got(kwSet):
+				if p.got(kwNull) {
 					a += " SET NULL"
 				} else {
-					p.want(DEFAULT)
+					p.want(kwDefault)
 					a += " SET DEFAULT"
 				}
-			case p.got(CASCADE):
+			case p.got(kwCascade):
 				a += " CASCADE"
-			case p.got(RESTRICT):
+			case p.got(kwRestrict):
 				a += " RESTRICT"
-			case p.got(NO):
-				p.want(ACTION)
+			case p.got(kwNo):
+				p.want(kwAction)
 				a += " NO ACTION"
 			default:
 				p.errorExpected("SET NULL, SET DEFAULT, CASCADE, RESTRICT or NO ACTION")
 			}
 			fk.Actions = append(fk.Actions, a)
-		case p.tok() == MATCH:
+		case p.tok() == kwMatch:
 			p.next()
 			fk.Actions = append(fk.Actions, "MATCH "+strings.ToUpper(p.name("match name")))
-		case p.tok() == DEFERRABLE || p.tok() == NOT && p.peek(1).tok == DEFERRABLE:
+		case p.tok() == kwDeferrable || p.tok() == kwNot && p.peek(1).tok == kwDeferrable:
 			a := "DEFERRABLE"
-			if p.got(NOT) {
+			if p.got(kwNot) {
 				a = "NOT DEFERRABLE"
 			}
 			p.next()
-			if p.got(INITIALLY) {
-				if p.got(DEFERRED) {
+			if p.got(kwInitially) {
+				if p.got(kwDeferred) {
 					a += " INITIALLY DEFERRED"
 				} else {
-					p.want(IMMEDIATE)
+					p.want(kwImmediate)
 					a += " INITIALLY IMMEDIATE"
 				}
 			}
@@ -1156,29 +1156,29 @@ func (p *parser) foreignKey() *ForeignKey {
 }
 
 func (p *parser) createTrigger(pos Pos, temp bool) Stmt {
-	p.want(TRIGGER)
+	p.want(kwTrigger)
 	t := &CreateTrigger{Pos: pos, Temp: temp, IfNotExists: p.ifNotExists()}
 	t.Schema, t.Name = p.qualified("trigger name")
 	switch {
-	case p.got(BEFORE):
+	case p.got(kwBefore):
 		t.Time = Before
-	case p.got(AFTER):
+	case p.got(kwAfter):
 		t.Time = After
-	case p.got(INSTEAD):
-		p.want(OF)
+	case p.got(kwInstead):
+		p.want(kwOf)
 		t.Time = InsteadOf
 	}
 	switch {
-	case p.got(DELETE):
+	case p.got(kwDelete):
 		t.Event = TriggerDelete
-	case p.got(INSERT):
+	case p.got(kwInsert):
 		t.Event = TriggerInsert
-	case p.got(UPDATE):
+	case p.got(kwUpdate):
 		t.Event = TriggerUpdate
-		if p.got(OF) {
+		if p.got(kwOf) {
 			for {
 				t.Columns = append(t.Columns, p.name("column name"))
-				if !p.got(COMMA) {
+				if !p.got(tokComma) {
 					break
 				}
 			}
@@ -1186,47 +1186,47 @@ func (p *parser) createTrigger(pos Pos, temp bool) Stmt {
 	default:
 		p.errorExpected("DELETE, INSERT or UPDATE")
 	}
-	p.want(ON)
+	p.want(kwOn)
 	t.Table = p.name("table name")
-	if p.got(FOR) {
-		p.want(EACH)
-		p.want(ROW)
+	if p.got(kwFor) {
+		p.want(kwEach)
+		p.want(kwRow)
 		t.ForEachRow = true
 	}
-	if p.got(WHEN) {
+	if p.got(kwWhen) {
 		t.When = p.expr()
 	}
-	p.want(BEGIN)
-	for p.tok() != END {
+	p.want(kwBegin)
+	for p.tok() != kwEnd {
 		switch p.tok() {
-		case SELECT, VALUES, WITH, INSERT, REPLACE, UPDATE, DELETE:
+		case kwSelect, kwValues, kwWith, kwInsert, kwReplace, kwUpdate, kwDelete:
 		default:
 			p.errorExpected("SELECT, INSERT, UPDATE, DELETE or END")
 		}
 		t.Body = append(t.Body, p.statement(false))
-		p.want(SEMI)
+		p.want(tokSemi)
 	}
-	p.want(END)
+	p.want(kwEnd)
 	return t
 }
 
 func (p *parser) drop() Stmt {
-	d := &Drop{Pos: p.want(DROP)}
+	d := &Drop{Pos: p.want(kwDrop)}
 	switch p.tok() {
-	case TABLE:
+	case kwTable:
 		d.Kind = TableObject
-	case INDEX:
+	case kwIndex:
 		d.Kind = IndexObject
-	case VIEW:
+	case kwView:
 		d.Kind = ViewObject
-	case TRIGGER:
+	case kwTrigger:
 		d.Kind = TriggerObject
 	default:
 		p.errorExpected("TABLE, INDEX, VIEW or TRIGGER")
 	}
 	p.next()
-	if p.got(IF) {
-		p.want(EXISTS)
+	if p.got(kwIf) {
+		p.want(kwExists)
 		d.IfExists = true
 	}
 	d.Schema, d.Name = p.qualified("name")

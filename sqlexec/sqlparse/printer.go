@@ -127,7 +127,7 @@ func isBare(s string) bool {
 			return false
 		}
 	}
-	return lookup(s) == IDENT && !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false")
+	return lookup(s) == tokIdent && !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false")
 }
 
 func (p *printer) ident(s string) {
@@ -346,7 +346,7 @@ func (p *printer) not(not bool) {
 // CAST( and RAISE( are not calls.
 func (p *printer) funcName(s string) {
 	t := lookup(s)
-	if isBare(s) || t.IsKeyword() && fallback[t] && t != CAST && t != RAISE {
+	if isBare(s) || t.isKeyword() && fallback[t] && t != kwCast && t != kwRaise {
 		p.WriteString(s)
 		return
 	}
@@ -403,9 +403,9 @@ func (p *printer) typeName(t *TypeName) {
 			p.WriteByte(' ')
 		}
 		tok := lookup(w)
-		if tok == GENERATED && i+1 < len(words) && lookup(words[i+1]) == ALWAYS {
+		if tok == kwGenerated && i+1 < len(words) && lookup(words[i+1]) == kwAlways {
 			p.quoteIdent(w) // GENERATED ALWAYS would start a constraint
-		} else if isBare(w) || tok != IDENT && fallback[tok] {
+		} else if isBare(w) || tok != tokIdent && fallback[tok] {
 			p.WriteString(w)
 		} else {
 			p.quoteIdent(w)

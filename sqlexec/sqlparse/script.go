@@ -34,16 +34,16 @@ func (s *Script) Next() bool {
 	if s.done {
 		return false
 	}
-	for s.p.tok() == SEMI {
+	for s.p.tok() == tokSemi {
 		s.p.next()
 	}
-	if s.p.tok() == EOF {
+	if s.p.tok() == tokEOF {
 		s.done = true
 		return false
 	}
 	start := s.p.lx.pos.Offset
 	stmt, err := s.p.stmt()
-	if err == nil && s.p.tok() != SEMI && s.p.tok() != EOF {
+	if err == nil && s.p.tok() != tokSemi && s.p.tok() != tokEOF {
 		err = s.p.endError()
 	}
 	if err != nil {
@@ -94,10 +94,10 @@ func ParseOne(src string) (Stmt, error) {
 		return nil, &Error{Line: pos.Line, Col: pos.Col, Offset: pos.Offset, Msg: "expected statement, found end of input"}
 	}
 	stmt := s.Stmt()
-	for s.p.tok() == SEMI {
+	for s.p.tok() == tokSemi {
 		s.p.next()
 	}
-	if s.p.tok() != EOF {
+	if s.p.tok() != tokEOF {
 		pos := s.p.lx.pos
 		return nil, &Error{Line: pos.Line, Col: pos.Col, Offset: pos.Offset, Msg: "expected one statement, found another: " + s.p.found()}
 	}
@@ -118,7 +118,7 @@ func ParseExpr(src string) (x Expr, err error) {
 		}
 	}()
 	x = p.expr()
-	if p.tok() != EOF {
+	if p.tok() != tokEOF {
 		p.errorExpected("end of expression")
 	}
 	return x, nil
@@ -161,22 +161,22 @@ func Complete(src string) bool {
 	}
 	var l lexer
 	state := uint8(invalid)
-	for l.init(src); l.tok != EOF; l.next() {
+	for l.init(src); l.tok != tokEOF; l.next() {
 		var t int
 		switch l.tok {
-		case SEMI:
+		case tokSemi:
 			t = tSemi
-		case EXPLAIN:
+		case kwExplain:
 			t = tExplain
-		case CREATE:
+		case kwCreate:
 			t = tCreate
-		case TEMP:
+		case kwTemp:
 			t = tTemp
-		case TRIGGER:
+		case kwTrigger:
 			t = tTrigger
-		case END:
+		case kwEnd:
 			t = tEnd
-		case ILLEGAL:
+		case tokIllegal:
 			if strings.HasPrefix(l.lit, "unterminated") {
 				return false
 			}

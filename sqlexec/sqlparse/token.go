@@ -1,268 +1,269 @@
 package sqlparse
 
-// Token is the kind of a lexical token. Keywords have their own kinds; a
+// token is the kind of a lexical token. Keywords have their own kinds; a
 // keyword that SQLite lets stand for an identifier is still lexed as the
 // keyword, and the parser decides from context (see isID).
-type Token uint8
+type token uint8
 
 const (
-	ILLEGAL Token = iota
-	EOF
-	IDENT   // bare identifier
-	QIDENT  // "quoted", [bracketed] or `backticked` identifier
-	STRING  // 'text'
-	BLOB    // X'hex'
-	INTEGER // 42, 0x2A
-	FLOAT   // 1.5, .5, 1., 1e10
-	PARAM   // ?, ?3, :name, @name, $name
+	tokIllegal token = iota
+	tokEOF
+	tokIdent   // bare identifier
+	tokQIdent  // "quoted", [bracketed] or `backticked` identifier
+	tokString  // 'text'
+	tokBlob    // X'hex'
+	tokInteger // 42, 0x2A
+	tokFloat   // 1.5, .5, 1., 1e10
+	tokParam   // ?, ?3, :name, @name, $name
 
 	// Operators and punctuation.
-	LPAREN   // (
-	RPAREN   // )
-	COMMA    // ,
-	SEMI     // ;
-	DOT      // .
-	PLUS     // +
-	MINUS    // -
-	STAR     // *
-	SLASH    // /
-	REM      // %
-	CONCAT   // ||
-	ARROW    // ->
-	ARROW2   // ->>
-	BITAND   // &
-	BITOR    // |
-	BITNOT   // ~
-	SHL      // <<
-	SHR      // >>
-	EQ       // = or ==
-	NE       // != or <>
-	LT       // <
-	LE       // <=
-	GT       // >
-	GE       // >=
-	operEnd  // end of operators
-	kwBegin  // start of keywords
-	ABORT    // keywords, in alphabetical order
-	ACTION   //
-	ADD      //
-	AFTER    //
-	ALL      //
-	ALTER    //
-	ALWAYS   //
-	ANALYZE  //
-	AND      //
-	AS       //
-	ASC      //
-	ATTACH   //
-	AUTOINCR // AUTOINCREMENT
-	BEFORE
-	BEGIN
-	BETWEEN
-	BY
-	CASCADE
-	CASE
-	CAST
-	CHECK
-	COLLATE
-	COLUMN
-	COMMIT
-	CONFLICT
-	CONSTRAINT
-	CREATE
-	CROSS
-	CURRENT
-	CURRENT_DATE
-	CURRENT_TIME
-	CURRENT_TIMESTAMP
-	DATABASE
-	DEFAULT
-	DEFERRABLE
-	DEFERRED
-	DELETE
-	DESC
-	DETACH
-	DISTINCT
-	DO
-	DROP
-	EACH
-	ELSE
-	END
-	ESCAPE
-	EXCEPT
-	EXCLUDE
-	EXCLUSIVE
-	EXISTS
-	EXPLAIN
-	FAIL
-	FIRST
-	FOLLOWING
-	FOR
-	FOREIGN
-	FROM
-	FULL
-	GENERATED
-	GLOB
-	GROUP
-	GROUPS
-	HAVING
-	IF
-	IGNORE
-	IMMEDIATE
-	IN
-	INDEX
-	INDEXED
-	INITIALLY
-	INNER
-	INSERT
-	INSTEAD
-	INTERSECT
-	INTO
-	IS
-	ISNULL
-	JOIN
-	KEY
-	LAST
-	LEFT
-	LIKE
-	LIMIT
-	MATCH
-	MATERIALIZED
-	NATURAL
-	NO
-	NOT
-	NOTHING
-	NOTNULL
-	NULL
-	NULLS
-	OF
-	OFFSET
-	ON
-	OR
-	ORDER
-	OTHERS
-	OUTER
-	PARTITION
-	PLAN
-	PRAGMA
-	PRECEDING
-	PRIMARY
-	QUERY
-	RAISE
-	RANGE
-	RECURSIVE
-	REFERENCES
-	REGEXP
-	REINDEX
-	RELEASE
-	RENAME
-	REPLACE
-	RESTRICT
-	RETURNING
-	RIGHT
-	ROLLBACK
-	ROW
-	ROWS
-	SAVEPOINT
-	SELECT
-	SET
-	TABLE
-	TEMP // TEMP or TEMPORARY
-	THEN
-	TIES
-	TO
-	TRANSACTION
-	TRIGGER
-	UNBOUNDED
-	UNION
-	UNIQUE
-	UPDATE
-	USING
-	VACUUM
-	VALUES
-	VIEW
-	VIRTUAL
-	WHEN
-	WHERE
-	WITH
-	WITHOUT
+	tokLParen     // (
+	tokRParen     // )
+	tokComma      // ,
+	tokSemi       // ;
+	tokDot        // .
+	tokPlus       // +
+	tokMinus      // -
+	tokStar       // *
+	tokSlash      // /
+	tokRem        // %
+	tokConcat     // ||
+	tokArrow      // ->
+	tokArrow2     // ->>
+	tokBitAnd     // &
+	tokBitOr      // |
+	tokBitNot     // ~
+	tokShl        // <<
+	tokShr        // >>
+	tokEq         // = or ==
+	tokNe         // != or <>
+	tokLt         // <
+	tokLe         // <=
+	tokGt         // >
+	tokGe         // >=
+	operatorsEnd  // end of operators
+	keywordsBegin // start of keywords
+	// Keywords, in alphabetical order.
+	kwAbort
+	kwAction
+	kwAdd
+	kwAfter
+	kwAll
+	kwAlter
+	kwAlways
+	kwAnalyze
+	kwAnd
+	kwAs
+	kwAsc
+	kwAttach
+	kwAutoincrement
+	kwBefore
+	kwBegin
+	kwBetween
+	kwBy
+	kwCascade
+	kwCase
+	kwCast
+	kwCheck
+	kwCollate
+	kwColumn
+	kwCommit
+	kwConflict
+	kwConstraint
+	kwCreate
+	kwCross
+	kwCurrent
+	kwCurrentDate
+	kwCurrentTime
+	kwCurrentTimestamp
+	kwDatabase
+	kwDefault
+	kwDeferrable
+	kwDeferred
+	kwDelete
+	kwDesc
+	kwDetach
+	kwDistinct
+	kwDo
+	kwDrop
+	kwEach
+	kwElse
 	kwEnd
+	kwEscape
+	kwExcept
+	kwExclude
+	kwExclusive
+	kwExists
+	kwExplain
+	kwFail
+	kwFirst
+	kwFollowing
+	kwFor
+	kwForeign
+	kwFrom
+	kwFull
+	kwGenerated
+	kwGlob
+	kwGroup
+	kwGroups
+	kwHaving
+	kwIf
+	kwIgnore
+	kwImmediate
+	kwIn
+	kwIndex
+	kwIndexed
+	kwInitially
+	kwInner
+	kwInsert
+	kwInstead
+	kwIntersect
+	kwInto
+	kwIs
+	kwIsnull
+	kwJoin
+	kwKey
+	kwLast
+	kwLeft
+	kwLike
+	kwLimit
+	kwMatch
+	kwMaterialized
+	kwNatural
+	kwNo
+	kwNot
+	kwNothing
+	kwNotnull
+	kwNull
+	kwNulls
+	kwOf
+	kwOffset
+	kwOn
+	kwOr
+	kwOrder
+	kwOthers
+	kwOuter
+	kwPartition
+	kwPlan
+	kwPragma
+	kwPreceding
+	kwPrimary
+	kwQuery
+	kwRaise
+	kwRange
+	kwRecursive
+	kwReferences
+	kwRegexp
+	kwReindex
+	kwRelease
+	kwRename
+	kwReplace
+	kwRestrict
+	kwReturning
+	kwRight
+	kwRollback
+	kwRow
+	kwRows
+	kwSavepoint
+	kwSelect
+	kwSet
+	kwTable
+	kwTemp // TEMP or TEMPORARY
+	kwThen
+	kwTies
+	kwTo
+	kwTransaction
+	kwTrigger
+	kwUnbounded
+	kwUnion
+	kwUnique
+	kwUpdate
+	kwUsing
+	kwVacuum
+	kwValues
+	kwView
+	kwVirtual
+	kwWhen
+	kwWhere
+	kwWith
+	kwWithout
+	keywordsEnd
 )
 
 var tokenNames = [...]string{
-	ILLEGAL: "ILLEGAL", EOF: "EOF", IDENT: "identifier", QIDENT: "quoted identifier",
-	STRING: "string", BLOB: "blob", INTEGER: "integer", FLOAT: "real", PARAM: "parameter",
-	LPAREN: "(", RPAREN: ")", COMMA: ",", SEMI: ";", DOT: ".", PLUS: "+", MINUS: "-",
-	STAR: "*", SLASH: "/", REM: "%", CONCAT: "||", ARROW: "->", ARROW2: "->>",
-	BITAND: "&", BITOR: "|", BITNOT: "~", SHL: "<<", SHR: ">>", EQ: "=", NE: "!=",
-	LT: "<", LE: "<=", GT: ">", GE: ">=",
-	ABORT: "ABORT", ACTION: "ACTION", ADD: "ADD", AFTER: "AFTER", ALL: "ALL", ALTER: "ALTER",
-	ALWAYS: "ALWAYS", ANALYZE: "ANALYZE", AND: "AND", AS: "AS", ASC: "ASC", ATTACH: "ATTACH",
-	AUTOINCR: "AUTOINCREMENT", BEFORE: "BEFORE", BEGIN: "BEGIN", BETWEEN: "BETWEEN", BY: "BY",
-	CASCADE: "CASCADE", CASE: "CASE", CAST: "CAST", CHECK: "CHECK", COLLATE: "COLLATE",
-	COLUMN: "COLUMN", COMMIT: "COMMIT", CONFLICT: "CONFLICT", CONSTRAINT: "CONSTRAINT",
-	CREATE: "CREATE", CROSS: "CROSS", CURRENT: "CURRENT", CURRENT_DATE: "CURRENT_DATE",
-	CURRENT_TIME: "CURRENT_TIME", CURRENT_TIMESTAMP: "CURRENT_TIMESTAMP", DATABASE: "DATABASE",
-	DEFAULT: "DEFAULT", DEFERRABLE: "DEFERRABLE", DEFERRED: "DEFERRED", DELETE: "DELETE",
-	DESC: "DESC", DETACH: "DETACH", DISTINCT: "DISTINCT", DO: "DO", DROP: "DROP", EACH: "EACH",
-	ELSE: "ELSE", END: "END", ESCAPE: "ESCAPE", EXCEPT: "EXCEPT", EXCLUDE: "EXCLUDE",
-	EXCLUSIVE: "EXCLUSIVE", EXISTS: "EXISTS", EXPLAIN: "EXPLAIN", FAIL: "FAIL", FIRST: "FIRST",
-	FOLLOWING: "FOLLOWING", FOR: "FOR", FOREIGN: "FOREIGN", FROM: "FROM", FULL: "FULL",
-	GENERATED: "GENERATED", GLOB: "GLOB", GROUP: "GROUP", GROUPS: "GROUPS", HAVING: "HAVING",
-	IF: "IF", IGNORE: "IGNORE", IMMEDIATE: "IMMEDIATE", IN: "IN", INDEX: "INDEX",
-	INDEXED: "INDEXED", INITIALLY: "INITIALLY", INNER: "INNER", INSERT: "INSERT",
-	INSTEAD: "INSTEAD", INTERSECT: "INTERSECT", INTO: "INTO", IS: "IS", ISNULL: "ISNULL",
-	JOIN: "JOIN", KEY: "KEY", LAST: "LAST", LEFT: "LEFT", LIKE: "LIKE", LIMIT: "LIMIT",
-	MATCH: "MATCH", MATERIALIZED: "MATERIALIZED", NATURAL: "NATURAL", NO: "NO", NOT: "NOT",
-	NOTHING: "NOTHING", NOTNULL: "NOTNULL", NULL: "NULL", NULLS: "NULLS", OF: "OF",
-	OFFSET: "OFFSET", ON: "ON", OR: "OR", ORDER: "ORDER", OTHERS: "OTHERS", OUTER: "OUTER",
-	PARTITION: "PARTITION", PLAN: "PLAN", PRAGMA: "PRAGMA", PRECEDING: "PRECEDING",
-	PRIMARY: "PRIMARY", QUERY: "QUERY", RAISE: "RAISE", RANGE: "RANGE", RECURSIVE: "RECURSIVE",
-	REFERENCES: "REFERENCES", REGEXP: "REGEXP", REINDEX: "REINDEX", RELEASE: "RELEASE",
-	RENAME: "RENAME", REPLACE: "REPLACE", RESTRICT: "RESTRICT", RETURNING: "RETURNING",
-	RIGHT: "RIGHT", ROLLBACK: "ROLLBACK", ROW: "ROW", ROWS: "ROWS", SAVEPOINT: "SAVEPOINT",
-	SELECT: "SELECT", SET: "SET", TABLE: "TABLE", TEMP: "TEMP",
-	THEN: "THEN", TIES: "TIES", TO: "TO", TRANSACTION: "TRANSACTION", TRIGGER: "TRIGGER",
-	UNBOUNDED: "UNBOUNDED", UNION: "UNION", UNIQUE: "UNIQUE", UPDATE: "UPDATE", USING: "USING",
-	VACUUM: "VACUUM", VALUES: "VALUES", VIEW: "VIEW", VIRTUAL: "VIRTUAL", WHEN: "WHEN",
-	WHERE: "WHERE", WITH: "WITH", WITHOUT: "WITHOUT",
+	tokIllegal: "ILLEGAL", tokEOF: "EOF", tokIdent: "identifier", tokQIdent: "quoted identifier",
+	tokString: "string", tokBlob: "blob", tokInteger: "integer", tokFloat: "real", tokParam: "parameter",
+	tokLParen: "(", tokRParen: ")", tokComma: ",", tokSemi: ";", tokDot: ".", tokPlus: "+", tokMinus: "-",
+	tokStar: "*", tokSlash: "/", tokRem: "%", tokConcat: "||", tokArrow: "->", tokArrow2: "->>",
+	tokBitAnd: "&", tokBitOr: "|", tokBitNot: "~", tokShl: "<<", tokShr: ">>", tokEq: "=", tokNe: "!=",
+	tokLt: "<", tokLe: "<=", tokGt: ">", tokGe: ">=",
+	kwAbort: "ABORT", kwAction: "ACTION", kwAdd: "ADD", kwAfter: "AFTER", kwAll: "ALL", kwAlter: "ALTER",
+	kwAlways: "ALWAYS", kwAnalyze: "ANALYZE", kwAnd: "AND", kwAs: "AS", kwAsc: "ASC", kwAttach: "ATTACH",
+	kwAutoincrement: "AUTOINCREMENT", kwBefore: "BEFORE", kwBegin: "BEGIN", kwBetween: "BETWEEN", kwBy: "BY",
+	kwCascade: "CASCADE", kwCase: "CASE", kwCast: "CAST", kwCheck: "CHECK", kwCollate: "COLLATE",
+	kwColumn: "COLUMN", kwCommit: "COMMIT", kwConflict: "CONFLICT", kwConstraint: "CONSTRAINT",
+	kwCreate: "CREATE", kwCross: "CROSS", kwCurrent: "CURRENT", kwCurrentDate: "CURRENT_DATE",
+	kwCurrentTime: "CURRENT_TIME", kwCurrentTimestamp: "CURRENT_TIMESTAMP", kwDatabase: "DATABASE",
+	kwDefault: "DEFAULT", kwDeferrable: "DEFERRABLE", kwDeferred: "DEFERRED", kwDelete: "DELETE",
+	kwDesc: "DESC", kwDetach: "DETACH", kwDistinct: "DISTINCT", kwDo: "DO", kwDrop: "DROP", kwEach: "EACH",
+	kwElse: "ELSE", kwEnd: "END", kwEscape: "ESCAPE", kwExcept: "EXCEPT", kwExclude: "EXCLUDE",
+	kwExclusive: "EXCLUSIVE", kwExists: "EXISTS", kwExplain: "EXPLAIN", kwFail: "FAIL", kwFirst: "FIRST",
+	kwFollowing: "FOLLOWING", kwFor: "FOR", kwForeign: "FOREIGN", kwFrom: "FROM", kwFull: "FULL",
+	kwGenerated: "GENERATED", kwGlob: "GLOB", kwGroup: "GROUP", kwGroups: "GROUPS", kwHaving: "HAVING",
+	kwIf: "IF", kwIgnore: "IGNORE", kwImmediate: "IMMEDIATE", kwIn: "IN", kwIndex: "INDEX",
+	kwIndexed: "INDEXED", kwInitially: "INITIALLY", kwInner: "INNER", kwInsert: "INSERT",
+	kwInstead: "INSTEAD", kwIntersect: "INTERSECT", kwInto: "INTO", kwIs: "IS", kwIsnull: "ISNULL",
+	kwJoin: "JOIN", kwKey: "KEY", kwLast: "LAST", kwLeft: "LEFT", kwLike: "LIKE", kwLimit: "LIMIT",
+	kwMatch: "MATCH", kwMaterialized: "MATERIALIZED", kwNatural: "NATURAL", kwNo: "NO", kwNot: "NOT",
+	kwNothing: "NOTHING", kwNotnull: "NOTNULL", kwNull: "NULL", kwNulls: "NULLS", kwOf: "OF",
+	kwOffset: "OFFSET", kwOn: "ON", kwOr: "OR", kwOrder: "ORDER", kwOthers: "OTHERS", kwOuter: "OUTER",
+	kwPartition: "PARTITION", kwPlan: "PLAN", kwPragma: "PRAGMA", kwPreceding: "PRECEDING",
+	kwPrimary: "PRIMARY", kwQuery: "QUERY", kwRaise: "RAISE", kwRange: "RANGE", kwRecursive: "RECURSIVE",
+	kwReferences: "REFERENCES", kwRegexp: "REGEXP", kwReindex: "REINDEX", kwRelease: "RELEASE",
+	kwRename: "RENAME", kwReplace: "REPLACE", kwRestrict: "RESTRICT", kwReturning: "RETURNING",
+	kwRight: "RIGHT", kwRollback: "ROLLBACK", kwRow: "ROW", kwRows: "ROWS", kwSavepoint: "SAVEPOINT",
+	kwSelect: "SELECT", kwSet: "SET", kwTable: "TABLE", kwTemp: "TEMP",
+	kwThen: "THEN", kwTies: "TIES", kwTo: "TO", kwTransaction: "TRANSACTION", kwTrigger: "TRIGGER",
+	kwUnbounded: "UNBOUNDED", kwUnion: "UNION", kwUnique: "UNIQUE", kwUpdate: "UPDATE", kwUsing: "USING",
+	kwVacuum: "VACUUM", kwValues: "VALUES", kwView: "VIEW", kwVirtual: "VIRTUAL", kwWhen: "WHEN",
+	kwWhere: "WHERE", kwWith: "WITH", kwWithout: "WITHOUT",
 }
 
 // String returns the operator's spelling, the keyword in upper case, or a
 // description of the token class.
-func (t Token) String() string {
+func (t token) String() string {
 	if int(t) < len(tokenNames) && tokenNames[t] != "" {
 		return tokenNames[t]
 	}
 	return "token(" + itoa(int(t)) + ")"
 }
 
-// IsKeyword reports whether t is a keyword.
-func (t Token) IsKeyword() bool { return t > kwBegin && t < kwEnd }
+// isKeyword reports whether t is a keyword.
+func (t token) isKeyword() bool { return t > keywordsBegin && t < keywordsEnd }
 
 // keywords maps an upper-case word to its keyword token.
-var keywords = func() map[string]Token {
-	m := make(map[string]Token, int(kwEnd-kwBegin))
-	for t := kwBegin + 1; t < kwEnd; t++ {
+var keywords = func() map[string]token {
+	m := make(map[string]token, int(keywordsEnd-keywordsBegin))
+	for t := keywordsBegin + 1; t < keywordsEnd; t++ {
 		m[tokenNames[t]] = t
 	}
-	m["TEMPORARY"] = TEMP
+	m["TEMPORARY"] = kwTemp
 	return m
 }()
 
 // fallback marks the keywords SQLite's grammar lets stand for an identifier
 // (%fallback ID in parse.y): a table may be named "key" or "replace", and
 // the corpus relies on it.
-var fallback = func() (f [kwEnd]bool) {
-	for _, t := range []Token{
-		ABORT, ACTION, AFTER, ALWAYS, ANALYZE, ASC, ATTACH, BEFORE, BEGIN, BY, CASCADE, CAST,
-		COLUMN, CONFLICT, CURRENT, CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP, DATABASE,
-		DEFERRED, DESC, DETACH, DO, EACH, END, EXCLUDE, EXCLUSIVE, EXPLAIN, FAIL, FIRST,
-		FOLLOWING, FOR, GENERATED, GLOB, GROUPS, IF, IGNORE, IMMEDIATE, INITIALLY, INSTEAD,
-		KEY, LAST, LIKE, MATCH, MATERIALIZED, NO, NULLS, OF, OFFSET, OTHERS, PARTITION, PLAN,
-		PRAGMA, PRECEDING, QUERY, RAISE, RANGE, RECURSIVE, REGEXP, REINDEX, RELEASE, RENAME,
-		REPLACE, RESTRICT, ROLLBACK, ROW, ROWS, SAVEPOINT, TEMP, TIES, TRIGGER,
-		UNBOUNDED, VACUUM, VIEW, VIRTUAL, WITH, WITHOUT,
+var fallback = func() (f [keywordsEnd]bool) {
+	for _, t := range []token{
+		kwAbort, kwAction, kwAfter, kwAlways, kwAnalyze, kwAsc, kwAttach, kwBefore, kwBegin, kwBy, kwCascade, kwCast,
+		kwColumn, kwConflict, kwCurrent, kwCurrentDate, kwCurrentTime, kwCurrentTimestamp, kwDatabase,
+		kwDeferred, kwDesc, kwDetach, kwDo, kwEach, kwEnd, kwExclude, kwExclusive, kwExplain, kwFail, kwFirst,
+		kwFollowing, kwFor, kwGenerated, kwGlob, kwGroups, kwIf, kwIgnore, kwImmediate, kwInitially, kwInstead,
+		kwKey, kwLast, kwLike, kwMatch, kwMaterialized, kwNo, kwNulls, kwOf, kwOffset, kwOthers, kwPartition, kwPlan,
+		kwPragma, kwPreceding, kwQuery, kwRaise, kwRange, kwRecursive, kwRegexp, kwReindex, kwRelease, kwRename,
+		kwReplace, kwRestrict, kwRollback, kwRow, kwRows, kwSavepoint, kwTemp, kwTies, kwTrigger,
+		kwUnbounded, kwVacuum, kwView, kwVirtual, kwWith, kwWithout,
 	} {
 		f[t] = true
 	}
@@ -271,9 +272,9 @@ var fallback = func() (f [kwEnd]bool) {
 
 // isJoinKeyword reports the words of SQLite's JOIN_KW class, which may name a
 // table or column (nm) but not be an implicit alias.
-func isJoinKeyword(t Token) bool {
+func isJoinKeyword(t token) bool {
 	switch t {
-	case CROSS, FULL, INNER, LEFT, NATURAL, OUTER, RIGHT:
+	case kwCross, kwFull, kwInner, kwLeft, kwNatural, kwOuter, kwRight:
 		return true
 	}
 	return false
@@ -281,10 +282,10 @@ func isJoinKeyword(t Token) bool {
 
 // lookup returns the keyword token for word, or IDENT. It folds ASCII case
 // into a stack buffer so that looking up a word does not allocate.
-func lookup(word string) Token {
+func lookup(word string) token {
 	const longest = len("CURRENT_TIMESTAMP")
 	if len(word) < 2 || len(word) > longest {
-		return IDENT
+		return tokIdent
 	}
 	var buf [longest]byte
 	for i := 0; i < len(word); i++ {
@@ -297,7 +298,7 @@ func lookup(word string) Token {
 	if t, ok := keywords[string(buf[:len(word)])]; ok {
 		return t
 	}
-	return IDENT
+	return tokIdent
 }
 
 func itoa(n int) string {
