@@ -679,7 +679,9 @@ func (p *parser) writeTarget() *TableName {
 	return t
 }
 
-func startPos(w *With, p *parser) Pos {
+// startOf is the position of a statement that may begin with a WITH clause
+// already read.
+func (p *parser) startOf(w *With) Pos {
 	if w != nil {
 		return w.Pos
 	}
@@ -687,7 +689,7 @@ func startPos(w *With, p *parser) Pos {
 }
 
 func (p *parser) insert(w *With) Stmt {
-	s := &Insert{Pos: startPos(w, p), With: w}
+	s := &Insert{Pos: p.startOf(w), With: w}
 	if p.got(kwReplace) {
 		s.Or, s.Replace = ConflictReplace, true
 	} else {
@@ -727,7 +729,7 @@ func (p *parser) refuseTail() {
 }
 
 func (p *parser) update(w *With) Stmt {
-	s := &Update{Pos: startPos(w, p), With: w}
+	s := &Update{Pos: p.startOf(w), With: w}
 	p.want(kwUpdate)
 	s.Or = p.orAction()
 	s.Table = p.writeTarget()
@@ -760,7 +762,7 @@ func (p *parser) update(w *With) Stmt {
 }
 
 func (p *parser) delete(w *With) Stmt {
-	s := &Delete{Pos: startPos(w, p), With: w}
+	s := &Delete{Pos: p.startOf(w), With: w}
 	p.want(kwDelete)
 	p.want(kwFrom)
 	s.Table = p.writeTarget()

@@ -764,7 +764,16 @@ func (p *printer) stmt(s Stmt) {
 		p.trigger(s)
 	case *Drop:
 		p.WriteString("DROP ")
-		p.WriteString([...]string{"TABLE ", "INDEX ", "VIEW ", "TRIGGER "}[s.Kind%4])
+		switch s.Kind {
+		case TableObject:
+			p.WriteString("TABLE ")
+		case IndexObject:
+			p.WriteString("INDEX ")
+		case ViewObject:
+			p.WriteString("VIEW ")
+		case TriggerObject:
+			p.WriteString("TRIGGER ")
+		}
 		if s.IfExists {
 			p.WriteString("IF EXISTS ")
 		}
@@ -782,7 +791,15 @@ func (p *printer) stmt(s Stmt) {
 			p.qualified(s.Schema, s.Name)
 		}
 	case *Begin:
-		p.WriteString([...]string{"BEGIN", "BEGIN DEFERRED", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"}[s.Mode%4])
+		p.WriteString("BEGIN")
+		switch s.Mode {
+		case TxDeferred:
+			p.WriteString(" DEFERRED")
+		case TxImmediate:
+			p.WriteString(" IMMEDIATE")
+		case TxExclusive:
+			p.WriteString(" EXCLUSIVE")
+		}
 	case *Commit:
 		p.WriteString("COMMIT")
 	case *Rollback:
