@@ -44,10 +44,11 @@ func TestSQLitePrecedence(t *testing.T) {
 	}
 	for i := range items {
 		it := &items[i]
-		// Half the expressions use only operators that keep numbers
-		// numbers, where a tree of the wrong shape changes the value; the
-		// other half mix in everything, which tests what is accepted.
-		g.arith = i%2 == 0
+		// A third of the expressions use only operators that keep numbers
+		// numbers, where a tree of the wrong shape changes the value; a
+		// third add comparisons and logic over numbers; the rest mix in
+		// everything, which mostly tests what is accepted.
+		g.arith, g.logic = i%3 == 0, i%3 == 1
 		it.src = g.expr(2)
 		it.lines[0] = add(0, it.src)
 		if x, err := ParseExpr(it.src); err == nil {
@@ -129,19 +130,24 @@ func TestSQLitePrecedence(t *testing.T) {
 type exprGen struct {
 	r     *rand.Rand
 	arith bool // only arithmetic, bitwise and concatenation
+	logic bool // numbers, arithmetic, comparisons and logic
 }
 
 func (g *exprGen) pick(list ...string) string { return list[g.r.IntN(len(list))] }
 
 func (g *exprGen) operand(depth int) string {
 	r := g.r.Float64()
-	if g.arith {
+	if g.arith || g.logic {
 		if depth > 0 && r < 0.1 {
 			return "(" + g.expr(depth-1) + ")"
 		}
 		s := strconv.Itoa(1 + g.r.IntN(9))
 		for g.r.Float64() < 0.2 {
-			s = g.pick("-", "+", "~") + " " + s
+			if g.logic {
+				s = g.pick("-", "+", "~", "NOT") + " " + s
+			} else {
+				s = g.pick("-", "+", "~") + " " + s
+			}
 		}
 		return s
 	}
@@ -182,6 +188,21 @@ func (g *exprGen) expr(depth int) string {
 			// 0 whatever the shape.
 			s += " " + g.pick("+", "+", "-", "-", "*", "*", "*", "/", "%", "||", "||", "&", "|", "<<", ">>") +
 				" " + g.operand(depth)
+		}
+		return s
+	}
+	if g.logic {
+		for range g.r.IntN(6) {
+			switch r := g.r.Float64(); {
+			case r < 0.4:
+				s += " " + g.pick("+", "-", "*", "||") + " " + g.operand(depth)
+			case r < 0.85:
+				s += " " + g.pick("<", "<=", ">", ">=", "=", "<>", "AND", "OR", "IS", "IS NOT") + " " + g.operand(depth)
+			case r < 0.95:
+				s += " " + g.pick("BETWEEN", "NOT BETWEEN") + " " + g.operand(depth) + " AND " + g.operand(depth)
+			default:
+				s += " " + g.pick("IN", "NOT IN") + " (" + g.operand(depth) + ", " + g.operand(depth) + ")"
+			}
 		}
 		return s
 	}
