@@ -53,7 +53,6 @@ func (s *Store) StatsContext(ctx context.Context) (Stats, error) {
 		Generation: s.pg.Durable().Generation, PageCount: s.pg.PageCount(),
 		FileBytes: int64(s.pg.PageCount()) * page.Size,
 	}
-	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	st.Pages.Superblock = 2
 	count := func(_ uint64, pg *page.Page, _ int) error {
 		if err := ctx.Err(); err != nil {
@@ -120,6 +119,9 @@ func (s *Store) StatsContext(ctx context.Context) (Stats, error) {
 		return nil
 	})
 	st.Pages.Free += uint64(len(s.pg.Freed()))
-	st.Cache = s.pg.Cache().Stats() // after the walk, which warms it
+	// After the walk, which warms the cache and reads pages: the figures
+	// count it.
+	st.Cache = s.pg.Cache().Stats()
+	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	return st, err
 }
