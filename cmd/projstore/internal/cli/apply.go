@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/projstore/projstore/batch"
@@ -19,7 +17,7 @@ import (
 
 var applyCmd = &command{
 	name:    "apply",
-	args:    "DB LOG [--sync-every N]",
+	args:    "DB LOG [--sync-every N] [--format text|json]",
 	summary: "apply a log of write batches (binary or JSON Lines) to a store",
 	help: `Apply the batches of LOG (a file, or - for standard input) to the store DB,
 creating DB if it does not exist. Batches at positions already applied are
@@ -39,7 +37,14 @@ from the first bytes.
 A bad record stops the run: the error names its line (JSON) or byte offset
 (binary), every batch before it stays applied and is synced, and nothing
 after it is applied. On a terminal, long runs show their progress on
-standard error.`,
+standard error. An interrupt (Ctrl-C) stops the run between batches, syncs
+what was applied, and exits with status 130.
+
+--format json prints one object at the end: "applied" and "skipped" (each
+{"first", "last", "batches"}, first and last being 0 when none), "ops",
+"syncs", "position", "digest" (a string), "complete" (false when an error
+stopped the run; the error still goes to standard error).`,
+	opens: true,
 	examples: []string{
 		"projstore apply app.db events.jsonl",
 		"projstore apply app.db events.bin --sync-every 1000",
@@ -47,11 +52,12 @@ standard error.`,
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		syncEvery := fs.Int("sync-every", 0, "make the store durable after every `N` applied batches (0: only at the end)")
-		return func(e *env, args []string) error { return runApply(e, args, *syncEvery) }
+		format := formatFlag(fs, formatText, formatJSON)
+		return func(e *env, args []string) error { return runApply(e, args, *syncEvery, format.json()) }
 	},
 }
 
-func runApply(e *env, args []string, syncEvery int) (err error) {
+func runApply(e *env, args []string, syncEvery int, asJSON bool) (err error) {
 	if err := wantArgs(args, 2, 2); err != nil {
 		return err
 	}
@@ -81,7 +87,7 @@ func runApply(e *env, args []string, syncEvery int) (err error) {
 	} else {
 		logPath = "stdin"
 	}
-	s, err := store.Open(dbPath, nil)
+	s, err := e.open(dbPath, nil)
 	if err != nil {
 		return err
 	}
@@ -94,9 +100,7 @@ func runApply(e *env, args []string, syncEvery int) (err error) {
 	}
 	// An interrupt stops the run between batches, so that what was applied
 	// is synced and reported rather than lost.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := applyLog(ctx, s, r, syncEvery, func(res *applyResult) {
+	res, err := applyLog(e.ctx, s, r, syncEvery, func(res *applyResult) {
 		if p != nil {
 			p.update(r.Offset(), res.batches+res.skipped, res.last)
 		}
@@ -106,11 +110,17 @@ func runApply(e *env, args []string, syncEvery int) (err error) {
 	}
 	// Whatever was applied before an error is kept: make it durable.
 	serr := s.Sync()
-	res.report(e.stdout, logPath, err == nil && serr == nil)
+	if asJSON {
+		if jerr := writeJSON(e.stdout, res.json(s, err == nil && serr == nil)); jerr != nil && err == nil {
+			err = jerr
+		}
+	} else {
+		res.report(e.stdout, logPath, err == nil && serr == nil)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", logPath, err)
 	}
-	if serr != nil {
+	if serr != nil || asJSON {
 		return serr
 	}
 	_, err = fmt.Fprintf(e.stdout, "store at position %d, digest %#016x, synced\n", s.AppliedPosition(), s.AppliedDigest())
@@ -179,6 +189,33 @@ func applyLog(ctx context.Context, s *store.Store, r *logfile.Reader, syncEvery 
 		if each != nil {
 			each(&res)
 		}
+	}
+}
+
+// applyJSON is apply's JSON output.
+type applyJSON struct {
+	Applied  spanJSON `json:"applied"`
+	Skipped  spanJSON `json:"skipped"`
+	Ops      int      `json:"ops"`
+	Syncs    int      `json:"syncs"`
+	Position uint64   `json:"position"`
+	Digest   string   `json:"digest"`
+	Complete bool     `json:"complete"`
+}
+
+type spanJSON struct {
+	First   uint64 `json:"first"`
+	Last    uint64 `json:"last"`
+	Batches int    `json:"batches"`
+}
+
+func (res *applyResult) json(s *store.Store, complete bool) applyJSON {
+	return applyJSON{
+		Applied: spanJSON{uint64(res.first), uint64(res.last), res.batches},
+		Skipped: spanJSON{uint64(res.skipFirst), uint64(res.skipLast), res.skipped},
+		Ops:     res.ops, Syncs: res.syncs,
+		Position: uint64(s.AppliedPosition()), Digest: digest(s.AppliedDigest()),
+		Complete: complete,
 	}
 }
 

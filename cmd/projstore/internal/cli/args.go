@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
@@ -86,12 +87,74 @@ func (p *positionFlag) Set(s string) error {
 }
 
 // openRead opens an existing store read-only.
-func openRead(path string) (*store.Store, error) {
+func (e *env) openRead(path string) (*store.Store, error) {
 	if err := mustExist(path); err != nil {
 		return nil, err
 	}
-	return store.Open(path, &store.Options{ReadOnly: true})
+	return e.open(path, &store.Options{ReadOnly: true})
 }
+
+// openWrite opens an existing store for writing.
+func (e *env) openWrite(path string) (*store.Store, error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
+	}
+	return e.open(path, nil)
+}
+
+// open opens the store at path, creating it if it is missing and opts
+// allows, waiting up to --timeout for another process to let go of it.
+func (e *env) open(path string, opts *store.Options) (*store.Store, error) {
+	o := store.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.LockTimeout = e.timeout
+	s, err := store.Open(path, &o)
+	return s, e.openError(path, err)
+}
+
+// openError makes the errors of opening path say what the user can do.
+func (e *env) openError(path string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrLocked):
+		if e.timeout == 0 {
+			return fmt.Errorf("%w (--timeout waits for it)", err)
+		}
+		return err
+	case errors.Is(err, store.ErrNotDatabase) && !strings.Contains(err.Error(), path):
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return err
+}
+
+// openFile opens the file at path for the page commands, which read it
+// without the store, waiting up to --timeout as store.Open does.
+func (e *env) openFile(path string) (*inspect.File, error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(e.timeout)
+	for {
+		f, err := inspect.Open(path)
+		if !errors.Is(err, store.ErrLocked) {
+			return f, err
+		}
+		if !time.Now().Before(deadline) {
+			return nil, e.openError(path, &store.LockedError{Path: path, Waited: e.timeout, Err: err})
+		}
+		select {
+		case <-e.ctx.Done():
+			return nil, e.ctx.Err()
+		case <-time.After(min(lockPoll, time.Until(deadline))):
+		}
+	}
+}
+
+// lockPoll is how often openFile tries a file another process holds.
+const lockPoll = 20 * time.Millisecond
 
 // mustExist fails for a missing path, which store.Open would create.
 func mustExist(path string) error {

@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
+	"time"
 )
 
 // Exit statuses.
@@ -14,6 +19,9 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1
 	ExitUsage   = 2
+	// ExitInterrupted is the status of a command stopped by an interrupt
+	// (SIGINT, Ctrl-C): 128 + the signal's number, as shells report it.
+	ExitInterrupted = 130
 )
 
 // UsageError reports a command line that does not parse: Run exits with
@@ -29,9 +37,13 @@ func usagef(format string, args ...any) error {
 // env is what a command runs with.
 type env struct {
 	cmd    *command
+	ctx    context.Context // cancelled by an interrupt
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// timeout is how long opening a store waits for another process to
+	// let go of it (--timeout, on commands that open a store).
+	timeout time.Duration
 }
 
 // command is one subcommand.
@@ -41,6 +53,8 @@ type command struct {
 	summary  string // one line for the command list
 	help     string // paragraphs after the synopsis
 	examples []string
+	// opens says the command opens a store: it gets --timeout.
+	opens bool
 	// setup defines the command's flags on fs and returns the function
 	// that runs it with the positional arguments, once fs is parsed.
 	setup func(fs *flag.FlagSet) runFunc
@@ -65,8 +79,19 @@ func lookup(name string) *command {
 }
 
 // Run runs the command line args (without the program name) and returns
-// the exit status.
+// the exit status. An interrupt (SIGINT) or SIGTERM cancels the command's
+// context: commands stop at their next step, and Run returns
+// ExitInterrupted.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return RunContext(ctx, args, stdin, stdout, stderr)
+}
+
+// RunContext is Run with the context that stops the command: once ctx is
+// done, the command stops at its next step and RunContext returns
+// ExitInterrupted.
+func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		writeOverview(stderr)
 		return ExitUsage
@@ -84,11 +109,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "projstore: unknown command %q (run 'projstore help' for the list)\n", name)
 		return ExitUsage
 	}
-	e := &env{cmd: c, stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{cmd: c, ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	run := c.setup(fs)
+	run := c.define(fs, e)
 	pos, err := parseFlags(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		writeUsage(stdout, c, fs)
@@ -101,6 +126,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	var ue *UsageError
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "projstore: %s: %s\n", c.name, message(err))
+		return ExitInterrupted
+	}
 	if errors.As(err, &ue) || isFlagError(err) {
 		fmt.Fprintf(stderr, "projstore: %s: %s (see 'projstore %s -h')\n", c.name, message(err), c.name)
 		return ExitUsage
@@ -112,12 +141,27 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // flagError marks the errors of package flag, which are usage errors.
 type flagError struct{ err error }
 
-func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Error() string {
+	msg := e.err.Error()
+	if strings.HasPrefix(msg, "flag provided but not defined: -") {
+		msg += " (an argument that starts with '-' goes after '--')"
+	}
+	return msg
+}
 func (e *flagError) Unwrap() error { return e.err }
 
 func isFlagError(err error) bool {
 	var fe *flagError
 	return errors.As(err, &fe)
+}
+
+// define defines c's flags on fs, --timeout included when c opens a
+// store, and returns the function that runs c.
+func (c *command) define(fs *flag.FlagSet, e *env) runFunc {
+	if c.opens {
+		fs.DurationVar(&e.timeout, "timeout", 0, "wait up to `DURATION` (e.g. 5s) while another process holds the store (default 0: fail at once)")
+	}
+	return c.setup(fs)
 }
 
 // message is err on one line, without the "projstore: " prefixes the
@@ -188,6 +232,9 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fmt.Fprintf(w, " %s", c.args)
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.help))
+	if c.args != "" {
+		fmt.Fprintf(w, "\n%s\n", dashNote)
+	}
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
@@ -199,7 +246,7 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 			if name != "" {
 				arg += " " + name
 			}
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 				usage += fmt.Sprintf(" (default %s)", f.DefValue)
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", arg, usage)
@@ -213,6 +260,11 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		}
 	}
 }
+
+// dashNote is the help's note on arguments that look like flags.
+const dashNote = `Flags may come before, between or after the arguments. An argument that
+starts with '-' (a key such as -1, or a file named -x) goes after '--',
+which ends the flags: projstore get app.db 1 -- -1`
 
 // helpCmd is defined here, with the list it prints; the list is built in
 // init because help's own run refers to it.
@@ -238,7 +290,7 @@ var helpCmd = &command{
 			return usagef("unknown command %q", args[0])
 		}
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-		c.setup(fs)
+		c.define(fs, &env{})
 		writeUsage(e.stdout, c, fs)
 		return nil
 	}),

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/superblock"
 )
 
 func TestHelp(t *testing.T) {
@@ -45,7 +47,7 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := run(t, "", "version").ok(t)
-	r.says(t, "projstore ", "file format 1", "binary log format 1", "go1.", "CRC32C ", "key search kernel "+btree.SearchKernel())
+	r.says(t, "projstore ", fmt.Sprintf("file format %d", superblock.Version), "binary log format 1", "go1.", "CRC32C ", "key search kernel "+btree.SearchKernel())
 	if r2 := run(t, "", "--version").ok(t); r2.stdout != r.stdout {
 		t.Fatalf("--version says %q, version says %q", r2.stdout, r.stdout)
 	}
@@ -73,11 +75,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", db, "1", "k", "--at", "soon"}, `invalid value "soon" for flag -at`},
 		{[]string{"get", db, "1", "hex:zz"}, `KEY: bad hex in "hex:zz"`},
 		{[]string{"get", db, "1", "base64:!!"}, `KEY: bad base64`},
-		{[]string{"scan", db, "1", "--format", "xml"}, `unknown --format "xml"`},
+		{[]string{"scan", db, "1", "--format", "xml"}, `unknown format "xml" (want table, json or csv)`},
 		{[]string{"scan", db, "1", "--limit", "-3"}, "--limit must not be negative"},
 		{[]string{"scan", db, "1", "--limit"}, "flag needs an argument: -limit"},
 		{[]string{"scan", db}, "missing arguments"},
-		{[]string{"history", db, "1", "k", "--format", "csv"}, `unknown --format "csv"`},
+		{[]string{"history", db, "1", "k", "--format", "csv"}, `unknown format "csv" (want table or json)`},
 		{[]string{"apply", db}, "missing arguments"},
 		{[]string{"apply", db, "log", "--sync-every", "-1"}, "--sync-every must not be negative"},
 		{[]string{"apply", db, "log", "--sync-every", "often"}, `invalid value "often"`},
@@ -137,8 +139,9 @@ func TestNotAStore(t *testing.T) {
 	} {
 		run(t, "", args...).fails(t, ExitFailure, args[0], "not a projstore file")
 	}
-	// The raw page commands still describe it: every page fails.
-	run(t, "", "pages", path).ok(t).says(t, "CORRUPT: corrupt page 0", "fail verification")
+	// The raw page commands refuse it too.
+	run(t, "", "pages", path).fails(t, ExitFailure, "pages", path+": not a projstore file")
+	run(t, "", "page", path, "3").fails(t, ExitFailure, "page", path+": not a projstore file")
 }
 
 func TestParseFlags(t *testing.T) {
