@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/projstore/projstore/batch"
@@ -282,6 +283,11 @@ func (r *Reader) nextJSON() (*batch.WriteBatch, error) {
 
 // ParseJSON parses one JSON Lines record (see the package documentation).
 func ParseJSON(line []byte) (*batch.WriteBatch, error) {
+	// encoding/json replaces invalid UTF-8, and escapes of lone UTF-16
+	// surrogates, with U+FFFD: a key would silently change. Refuse them.
+	if err := checkText(line); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var jb jsonBatch
@@ -339,6 +345,59 @@ func ParseJSON(line []byte) (*batch.WriteBatch, error) {
 		}
 	}
 	return b, nil
+}
+
+// errNotText explains how bytes that are not text travel in a JSON log.
+const errNotText = `(bytes that are not UTF-8 text go as "base64:" and standard base64)`
+
+// checkText refuses a record holding bytes that are not valid UTF-8, or a
+// \u escape of a UTF-16 surrogate that is not half of a pair: both stand
+// for no text, and encoding/json would replace them with U+FFFD. Columns
+// count bytes from 1.
+func checkText(line []byte) error {
+	if !utf8.Valid(line) {
+		i := 0
+		for i < len(line) {
+			r, n := utf8.DecodeRune(line[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("invalid UTF-8 at column %d %s", i+1, errNotText)
+	}
+	inString := false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			if i+1 < len(line) && line[i+1] == 'u' {
+				r, ok := hex4(line[i+2:])
+				if ok && utf16.IsSurrogate(r) {
+					lo, lok := rune(0), false
+					if r < 0xdc00 && i+7 < len(line) && line[i+6] == '\\' && line[i+7] == 'u' {
+						lo, lok = hex4(line[i+8:])
+					}
+					if !lok || lo < 0xdc00 || lo > 0xdfff {
+						return fmt.Errorf("unpaired UTF-16 surrogate \\u%04x at column %d %s", r, i+1, errNotText)
+					}
+					i += 6
+				}
+			}
+			i++ // the escaped character
+		}
+	}
+	return nil
+}
+
+// hex4 decodes the 4 hex digits b starts with.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(n), err == nil
 }
 
 // jsonError makes encoding/json's messages read well on one line.

@@ -191,6 +191,13 @@ func TestJSONErrors(t *testing.T) {
 		{`{"pos":2,`, `cut short`},
 		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"base64:%%","value":""}]}`, `key: bad base64`},
 		{`{"pos":2]`, `invalid JSON`},
+		// Bytes that are not text, and escapes that stand for no text, are
+		// refused: encoding/json would turn them into U+FFFD.
+		{"{\"pos\":2,\"ops\":[{\"op\":\"put\",\"table\":1,\"key\":\"a\xffb\",\"value\":\"\"}]}", `invalid UTF-8 at column 47 (bytes that are not UTF-8 text go as "base64:"`},
+		{"{\"pos\":2,\"ops\":[{\"op\":\"put\",\"table\":1,\"key\":\"k\",\"value\":\"\xc3\"}]}", `invalid UTF-8 at column`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800","value":""}]}`, `unpaired UTF-16 surrogate \ud800 at column 46`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\udc00x","value":""}]}`, `unpaired UTF-16 surrogate \udc00`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800\u0041","value":""}]}`, `unpaired UTF-16 surrogate \ud800`},
 	}
 	for _, c := range cases {
 		in := good + "\n\n" + c.line + "\n" + `{"pos":3}` + "\n"
@@ -212,6 +219,23 @@ func TestJSONErrors(t *testing.T) {
 		// Nothing after a bad record is read.
 		if _, again := r.Next(); again != err {
 			t.Fatalf("%s: Next after the error returned %v", c.line, again)
+		}
+	}
+}
+
+// TestJSONText: escapes that are text read back as that text, a pair of
+// surrogates included, and an escaped backslash is not taken for an escape.
+func TestJSONText(t *testing.T) {
+	for in, want := range map[string]string{
+		`\ud83d\ude00`: "\U0001F600",
+		`\\ud800`:      `\ud800`,
+		`\u00e9\n`:     "é\n",
+		`é`:            "é",
+		`\"\\`:        `"\`,
+	} {
+		b, err := ParseJSON([]byte(`{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"` + in + `"}]}`))
+		if err != nil || string(b.Ops[0].Value) != want {
+			t.Errorf("value %s: %q, %v; want %q", in, b, err, want)
 		}
 	}
 }
