@@ -231,7 +231,7 @@ func TestJSONText(t *testing.T) {
 		`\\ud800`:      `\ud800`,
 		`\u00e9\n`:     "é\n",
 		`é`:            "é",
-		`\"\\`:        `"\`,
+		`\"\\`:         `"\`,
 	} {
 		b, err := ParseJSON([]byte(`{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"` + in + `"}]}`))
 		if err != nil || string(b.Ops[0].Value) != want {
