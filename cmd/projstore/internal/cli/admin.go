@@ -79,7 +79,7 @@ func runCheck(e *env, args []string, asJSON bool) error {
 		return err
 	}
 	path := args[0]
-	f, err := e.openFile(path)
+	f, err := e.openPages(path)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,7 @@ func runRecover(e *env, args []string, yes bool) error {
 		return err
 	}
 	path := args[0]
-	f, err := e.openFile(path)
+	f, err := e.openPages(path)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
 )
 
@@ -142,6 +146,92 @@ func TestNotAStore(t *testing.T) {
 	// The raw page commands refuse it too.
 	run(t, "", "pages", path).fails(t, ExitFailure, "pages", path+": not a projstore file")
 	run(t, "", "page", path, "3").fails(t, ExitFailure, "page", path+": not a projstore file")
+}
+
+// TestNotAStoreAnySize: a file of another program, whatever its size and
+// contents, is "not a projstore file" (store.ErrNotDatabase) to every
+// command, never corruption, and is left as it was.
+func TestNotAStoreAnySize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	files := map[string][]byte{
+		"one byte":            []byte("x"),
+		"short text":          []byte("#!/bin/sh\necho hello\n"),
+		"a page less one":     random(page.Size - 1),
+		"one page":            random(page.Size),
+		"a page and a half":   random(page.Size + page.Size/2),
+		"two pages":           random(2 * page.Size),
+		"two pages and a bit": random(2*page.Size + 1),
+		"a megabyte":          random(1 << 20),
+		"three zero pages":    make([]byte, 3*page.Size),
+		"text":                []byte(strings.Repeat("not a database\n", 1000)),
+	}
+	dir := t.TempDir()
+	var paths []string
+	for name, data := range files {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	// A huge file: sparse, 64 MiB of zeros.
+	huge := filepath.Join(dir, "huge")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, huge)
+	for _, path := range paths {
+		before, _ := os.ReadFile(path)
+		for _, args := range notAStoreCommands(path) {
+			r := run(t, "", args...)
+			r.fails(t, ExitFailure, args[0], path+": not a projstore file")
+			if strings.Contains(r.stderr, "corrupt") {
+				t.Fatalf("%v: %s", args, r.stderr)
+			}
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Fatalf("%s was changed", path)
+		}
+		if _, err := store.Open(path, &store.Options{ReadOnly: true}); !errors.Is(err, store.ErrNotDatabase) || errors.Is(err, store.ErrCorrupt) {
+			t.Fatalf("store.Open(%s) = %v, want ErrNotDatabase", path, err)
+		}
+	}
+	// Files that may be a store whose creation was interrupted (zeros, at
+	// most two pages) are still not stores to the commands that only read,
+	// and are still initialised by the commands that create a store.
+	for _, n := range []int{0, 100, page.Size, 2 * page.Size} {
+		path := writeFile(t, "creating.db", make([]byte, n))
+		run(t, "", "stats", path).fails(t, ExitFailure, "stats", "not a projstore file")
+		run(t, `{"pos":1}`, "apply", path, "-").ok(t)
+		run(t, "", "check", path).ok(t)
+	}
+}
+
+// notAStoreCommands lists a run of every command that opens a store, on path.
+func notAStoreCommands(path string) [][]string {
+	return [][]string{
+		{"get", path, "1", "k"},
+		{"scan", path, "1"},
+		{"history", path, "1", "k"},
+		{"check", path},
+		{"stats", path},
+		{"pages", path},
+		{"page", path, "0"},
+		{"prune", path, "1"},
+		{"recover", path, "--yes"},
+		{"apply", path, "-"},
+		{"demo", path},
+	}
 }
 
 func TestParseFlags(t *testing.T) {
