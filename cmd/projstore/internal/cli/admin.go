@@ -131,12 +131,7 @@ func runCheck(e *env, args []string, asJSON bool) error {
 }
 
 // checkStore runs the store's whole check, stopping when ctx is done.
-func checkStore(ctx context.Context, s *store.Store) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.Check()
-}
+func checkStore(ctx context.Context, s *store.Store) error { return s.CheckContext(ctx) }
 
 // slotReport prints what each superblock slot holds to w, and returns the
 // same for JSON. A damaged slot is not in itself a failure: a crash while
@@ -393,10 +388,7 @@ func runPrune(e *env, args []string, asJSON bool) (err error) {
 
 // pruneStore prunes s to h, stopping when ctx is done.
 func pruneStore(ctx context.Context, s *store.Store, h batch.Offset) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.Prune(h)
+	return s.PruneContext(ctx, h)
 }
 
 var recoverCmd = &command{

@@ -273,21 +273,42 @@ func newProgress(w io.Writer, total int64, now func() time.Time) *progress {
 }
 
 func (p *progress) update(read int64, batches int, pos batch.Offset) {
+	p.draw(read, p.total, func(line *strings.Builder, rate float64) {
+		if p.total <= 0 {
+			fmt.Fprintf(line, "%s read  ", size(read))
+		}
+		fmt.Fprintf(line, "%s batches  %s/s  position %d", commas(uint64(batches)), commas(uint64(rate*float64(batches))), pos)
+	})
+}
+
+// count draws the progress of a run that counts what it does: done of
+// total (0: unknown) things called what.
+func (p *progress) count(done, total int64, what string) {
+	p.draw(done, total, func(line *strings.Builder, rate float64) {
+		fmt.Fprintf(line, "%s", commas(uint64(done)))
+		if total > 0 {
+			fmt.Fprintf(line, " of %s", commas(uint64(total)))
+		}
+		fmt.Fprintf(line, " %s  %s/s", what, commas(uint64(rate*float64(done))))
+	})
+}
+
+// draw redraws the line, no more often than progressEvery and only once
+// progressDelay has passed: a bar when done of total is known, then what
+// rest writes, given 1 / the seconds since the start.
+func (p *progress) draw(done, total int64, rest func(line *strings.Builder, perSecond float64)) {
 	t := p.now()
 	if t.Sub(p.start) < progressDelay || t.Sub(p.last) < progressEvery {
 		return
 	}
 	p.last, p.shown = t, true
-	rate := float64(batches) / t.Sub(p.start).Seconds()
 	var line strings.Builder
-	if p.total > 0 {
-		frac := min(float64(read)/float64(p.total), 1)
+	if total > 0 {
+		frac := min(float64(done)/float64(total), 1)
 		fill := int(frac * barWidth)
 		fmt.Fprintf(&line, "%3.0f%% [%s%s] ", frac*100, strings.Repeat("=", fill), strings.Repeat(" ", barWidth-fill))
-	} else {
-		fmt.Fprintf(&line, "%s read  ", size(read))
 	}
-	fmt.Fprintf(&line, "%s batches  %s/s  position %d", commas(uint64(batches)), commas(uint64(rate)), pos)
+	rest(&line, 1/t.Sub(p.start).Seconds())
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line.String())
 }
 

@@ -243,6 +243,9 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.VisitAll(func(f *flag.Flag) {
 			name, usage := flag.UnquoteUsage(f)
 			arg := "--" + f.Name
+			if len(f.Name) == 1 {
+				arg = "-" + f.Name
+			}
 			if name != "" {
 				arg += " " + name
 			}
@@ -298,7 +301,8 @@ var helpCmd = &command{
 
 func init() {
 	commands = []*command{
-		demoCmd, applyCmd, getCmd, scanCmd, historyCmd,
+		demoCmd, applyCmd, getCmd, scanCmd, keysCmd, historyCmd, tablesCmd,
+		dumpCmd, backupCmd, compactCmd,
 		checkCmd, statsCmd, pagesCmd, pageCmd, pruneCmd, recoverCmd,
 		versionCmd, helpCmd,
 	}

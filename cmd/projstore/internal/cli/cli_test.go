@@ -27,11 +27,21 @@ func TestHelp(t *testing.T) {
 			r.says(t, "Usage: projstore "+c.name, "Examples:\n  projstore ")
 			var hasFlags bool
 			fs := flag.NewFlagSet("", flag.ContinueOnError)
-			c.setup(fs)
+			c.define(fs, &env{})
 			fs.VisitAll(func(f *flag.Flag) {
 				hasFlags = true
-				r.says(t, "  --"+f.Name)
+				if len(f.Name) == 1 {
+					r.says(t, "  -"+f.Name+" ")
+				} else {
+					r.says(t, "  --"+f.Name+" ")
+				}
 			})
+			if c.opens != strings.Contains(r.stdout, "  --timeout DURATION ") {
+				t.Fatalf("%s: opens a store %v, but its help says of --timeout:\n%s", c.name, c.opens, r.stdout)
+			}
+			if c.args != "" {
+				r.says(t, "goes after '--'")
+			}
 			if hasFlags {
 				r.says(t, "Flags:")
 			}
