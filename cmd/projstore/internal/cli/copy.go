@@ -28,10 +28,10 @@ const (
 // --batch-ops puts (default dumpBatchOps) and about dumpBatchBytes of keys
 // and values (a larger value goes alone): a batch is held whole in memory
 // and applied atomically by apply, so bounding it bounds both.
-const (
-	dumpBatchOps   = 1000
-	dumpBatchBytes = 4 << 20
-)
+const dumpBatchOps = 1000
+
+// dumpBatchBytes is a variable so that tests can make it small.
+var dumpBatchBytes = 4 << 20
 
 var dumpCmd = &command{
 	name:    "dump",
