@@ -120,6 +120,10 @@ func (e *env) openError(path string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrLocked):
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			err = le // without the "open PATH" it may be wrapped in again
+		}
 		if e.timeout == 0 {
 			return fmt.Errorf("%w (--timeout waits for it)", err)
 		}

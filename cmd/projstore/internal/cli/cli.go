@@ -127,7 +127,11 @@ func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var ue *UsageError
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "projstore: %s: %s\n", c.name, message(err))
+		msg := message(err)
+		if !strings.Contains(msg, "interrupted") {
+			msg = "interrupted: " + msg
+		}
+		fmt.Fprintf(stderr, "projstore: %s: %s\n", c.name, msg)
 		return ExitInterrupted
 	}
 	if errors.As(err, &ue) || isFlagError(err) {
