@@ -105,6 +105,11 @@ func runApply(e *env, args []string, syncEvery int, asJSON bool) (err error) {
 			p.update(r.Offset(), res.batches+res.skipped, res.last)
 		}
 	})
+	if err == nil && e.ctx.Err() != nil {
+		// Interrupted while the log was read to its end (an interrupt
+		// stops the producer of a pipe too): still an interrupted run.
+		err = fmt.Errorf("interrupted after %s: %w", r.Where(), e.ctx.Err())
+	}
 	if p != nil {
 		p.done()
 	}

@@ -85,6 +85,12 @@ func lookup(name string) *command {
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first interrupt, the next one stops the process at
+		// once: a command blocked reading a terminal would not notice.
+		<-ctx.Done()
+		stop()
+	}()
 	return RunContext(ctx, args, stdin, stdout, stderr)
 }
 
