@@ -256,6 +256,20 @@ func TestProgress(t *testing.T) {
 	if out.Len() != 0 {
 		t.Fatalf("a quick run drew %q", out.String())
 	}
+	// Counted progress (dump, backup, compact): done of total, or done alone.
+	out.Reset()
+	p = newProgress(&out, 0, func() time.Time { return now })
+	now = now.Add(2 * time.Second)
+	p.count(500, 2000, "rows")
+	if !strings.HasPrefix(out.String(), "\r 25% [======                  ] 500 of 2,000 rows  250/s") {
+		t.Fatalf("counted progress: %q", out.String())
+	}
+	out.Reset()
+	now = now.Add(time.Second)
+	p.count(900, 0, "rows")
+	if !strings.HasPrefix(out.String(), "\r900 rows  300/s") {
+		t.Fatalf("counted progress without a total: %q", out.String())
+	}
 	// Buffers and files that are not terminals get no progress.
 	f, err := os.CreateTemp(t.TempDir(), "x")
 	if err != nil {

@@ -110,15 +110,11 @@ func runDump(e *env, args []string, o dumpOptions) (err error) {
 		}()
 		w = tmp
 	}
-	p := e.progress()
-	res, err := dumpLog(e.ctx, v.snap, w, binary, o.batchOps, func(done, total int64) {
-		if p != nil {
-			p.count(done, total, "rows")
-		}
+	var res dumpResult
+	err = e.withProgress("rows", func(progress func(done, total int64)) (err error) {
+		res, err = dumpLog(e.ctx, v.snap, w, binary, o.batchOps, progress)
+		return err
 	})
-	if p != nil {
-		p.done()
-	}
 	if err != nil {
 		return err
 	}
@@ -219,13 +215,17 @@ func dumpLog(ctx context.Context, snap *store.Snapshot, w io.Writer, binary bool
 	return res, flush()
 }
 
-// progress returns a progress line on standard error if it is a terminal,
-// else nil.
-func (e *env) progress() *progress {
+// withProgress runs fn with a progress callback that draws done of total
+// things called what on standard error, if it is a terminal, and clears
+// the line once fn returns.
+func (e *env) withProgress(what string, fn func(progress func(done, total int64)) error) error {
 	if !isTerminal(e.stderr) {
-		return nil
+		return fn(nil)
 	}
-	return newProgress(e.stderr, 0, time.Now)
+	p := newProgress(e.stderr, 0, time.Now)
+	err := fn(func(done, total int64) { p.count(done, total, what) })
+	p.done()
+	return err
 }
 
 var backupCmd = &command{
@@ -295,15 +295,9 @@ func runCopy(e *env, args []string, at positionFlag, compact bool) (err error) {
 		return err
 	}
 	defer v.close(&err)
-	p := e.progress()
-	err = backup(e.ctx, v.snap, dest, func(done, total int64) {
-		if p != nil {
-			p.count(done, total, "rows and versions")
-		}
+	err = e.withProgress("rows and versions", func(progress func(done, total int64)) error {
+		return backup(e.ctx, v.snap, dest, progress)
 	})
-	if p != nil {
-		p.done()
-	}
 	if err != nil {
 		return err
 	}
