@@ -393,7 +393,7 @@ func pruneStore(ctx context.Context, s *store.Store, h batch.Offset) error {
 
 var recoverCmd = &command{
 	name:    "recover",
-	args:    "DB [--yes]",
+	args:    "DB [--yes] [--format text|json]",
 	summary: "roll a damaged store back to its older, sound state",
 	help: `Check the newest state of DB. If it is sound, say so and change nothing. If it
 is damaged, explain, check the older state (the store keeps the one before
@@ -406,7 +406,12 @@ The newest state was durable (a commit writes its superblock only after its
 pages are synced), so its positions had been acknowledged to whoever synced
 them. When rolling back loses such positions, recover exits with status 1
 after it is done, so that scripts notice; the store is then sound and at the
-older position.`,
+older position.
+
+--format json prints one object at the end (the question, without --yes, goes
+to standard error): "path", "damaged", "error", "newest_position",
+"older_position", "positions_lost" ({"first", "last", "batches"} or null),
+"prune_undone" ({"from", "to"} horizons, or null), "recovered", "position".`,
 	opens: true,
 	examples: []string{
 		"projstore recover app.db",
@@ -414,21 +419,59 @@ older position.`,
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		yes := fs.Bool("yes", false, "do not ask for confirmation")
-		return func(e *env, args []string) error { return runRecover(e, args, *yes) }
+		format := formatFlag(fs, formatText, formatJSON)
+		return func(e *env, args []string) error { return runRecover(e, args, *yes, format.json()) }
 	},
 }
 
-func runRecover(e *env, args []string, yes bool) error {
+// recoverJSON is recover's JSON output.
+type recoverJSON struct {
+	Path string `json:"path"`
+	// Damaged says the newest state failed its check (Error says how).
+	Damaged bool   `json:"damaged"`
+	Error   string `json:"error,omitempty"`
+	// NewestPosition is the newest superblock's position; null when it
+	// cannot be read.
+	NewestPosition *uint64 `json:"newest_position"`
+	OlderPosition  *uint64 `json:"older_position"`
+	// PositionsLost are the positions rolling back loses; null if none.
+	PositionsLost *spanJSON `json:"positions_lost"`
+	// PruneUndone is the horizon rolling back returns to; null if none.
+	PruneUndone *struct {
+		From uint64 `json:"from"`
+		To   uint64 `json:"to"`
+	} `json:"prune_undone"`
+	Recovered bool   `json:"recovered"`
+	Position  uint64 `json:"position"` // the store's position when recover is done
+}
+
+func runRecover(e *env, args []string, yes, asJSON bool) error {
 	if err := wantArgs(args, 1, 1); err != nil {
 		return err
 	}
-	path := args[0]
+	out, prompt := e.stdout, e.stdout
+	if asJSON {
+		out, prompt = io.Discard, e.stderr
+	}
+	rep, err := recoverStore(e, args[0], yes, out, prompt)
+	if asJSON && rep != nil {
+		if jerr := writeJSON(e.stdout, rep); err == nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+// recoverStore runs recover on path, narrating to out and asking on
+// prompt; the report is nil when path is no damaged store at all.
+func recoverStore(e *env, path string, yes bool, out, prompt io.Writer) (*recoverJSON, error) {
 	f, err := e.openPages(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	slots := f.Slots
 	f.Close()
+	rep := &recoverJSON{Path: path}
 	s, err := e.openRead(path)
 	if err == nil {
 		pos := s.AppliedPosition()
@@ -437,53 +480,79 @@ func runRecover(e *env, args []string, yes bool) error {
 			err = cerr
 		}
 		if errors.Is(err, context.Canceled) {
-			return err
+			return nil, err
 		}
 		if err == nil {
-			_, err := fmt.Fprintf(e.stdout, "the newest state of %s (position %d) checks out: nothing to recover\n", path, pos)
-			return err
+			rep.Position = uint64(pos)
+			p := uint64(pos)
+			rep.NewestPosition = &p
+			_, err := fmt.Fprintf(out, "the newest state of %s (position %d) checks out: nothing to recover\n", path, pos)
+			return rep, err
 		}
-		fmt.Fprintf(e.stdout, "the newest state of %s (position %d) is damaged: %s\n", path, pos, message(err))
+		fmt.Fprintf(out, "the newest state of %s (position %d) is damaged: %s\n", path, pos, message(err))
 	} else if errors.Is(err, store.ErrCorrupt) {
-		fmt.Fprintf(e.stdout, "%s does not open: %s\n", path, message(err))
+		fmt.Fprintf(out, "%s does not open: %s\n", path, message(err))
 	} else {
-		return err // not a damaged store: missing, locked, not a projstore file
+		return nil, err // not a damaged store: missing, locked, not a projstore file
 	}
+	rep.Damaged, rep.Error = true, message(err)
 	ro := &store.Options{ReadOnly: true, LockTimeout: e.timeout}
 	o, err := store.Recover(path, ro)
 	if err != nil {
-		return fmt.Errorf("cannot recover %s: %w", path, err)
+		return rep, fmt.Errorf("cannot recover %s: %w", path, err)
 	}
 	older, olderHorizon := o.AppliedPosition(), o.Horizon()
 	o.Close()
-	fmt.Fprintf(e.stdout, "the older state (position %d) checks out\n", older)
+	fmt.Fprintf(out, "the older state (position %d) checks out\n", older)
 	loss := rollback(slots, older, olderHorizon)
+	loss.report(rep)
 	for _, l := range loss.lines() {
-		fmt.Fprintln(e.stdout, l)
+		fmt.Fprintln(out, l)
 	}
 	if !yes {
-		fmt.Fprintf(e.stdout, "roll %s back to position %d? The batches after it must be applied again. [y/N] ", path, older)
+		fmt.Fprintf(prompt, "roll %s back to position %d? The batches after it must be applied again. [y/N] ", path, older)
 		answer, _ := bufio.NewReader(e.stdin).ReadString('\n')
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(prompt)
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			return errors.New("not confirmed: nothing changed (--yes skips the question)")
+			return rep, errors.New("not confirmed: nothing changed (--yes skips the question)")
 		}
 	}
 	r, err := store.Recover(path, &store.Options{LockTimeout: e.timeout})
 	if err != nil {
-		return fmt.Errorf("cannot recover %s: %w", path, err)
+		return rep, fmt.Errorf("cannot recover %s: %w", path, err)
 	}
 	got := r.AppliedPosition()
 	if err := r.Close(); err != nil {
-		return err
+		return rep, err
 	}
-	if _, err := fmt.Fprintf(e.stdout, "recovered %s to position %d: apply the log from position %d on\n", path, got, got+1); err != nil {
-		return err
+	rep.Recovered, rep.Position = true, uint64(got)
+	if _, err := fmt.Fprintf(out, "recovered %s to position %d: apply the log from position %d on\n", path, got, got+1); err != nil {
+		return rep, err
 	}
 	if loss.lost() {
-		return fmt.Errorf("recovered to position %d, losing durable positions %s: apply them again from the log", got, span(got+1, loss.newer))
+		return rep, fmt.Errorf("recovered to position %d, losing durable positions %s: apply them again from the log", got, span(got+1, loss.newer))
 	}
-	return nil
+	return rep, nil
+}
+
+// report fills rep's fields on what rolling back loses.
+func (l rollbackLoss) report(rep *recoverJSON) {
+	older := uint64(l.older)
+	rep.OlderPosition = &older
+	if !l.known {
+		return
+	}
+	newer := uint64(l.newer)
+	rep.NewestPosition = &newer
+	if l.lost() {
+		rep.PositionsLost = &spanJSON{First: older + 1, Last: newer, Batches: int(newer - older)}
+	}
+	if l.newerHorizon > l.olderHorizon {
+		rep.PruneUndone = &struct {
+			From uint64 `json:"from"`
+			To   uint64 `json:"to"`
+		}{uint64(l.newerHorizon), uint64(l.olderHorizon)}
+	}
 }
 
 // rollbackLoss is what rolling back to the older state undoes, from the

@@ -176,3 +176,29 @@ func TestRecoverUndoesPrune(t *testing.T) {
 		t.Fatalf("horizon %d after recovery", s.Horizon())
 	}
 }
+
+// TestRecoverJSON: recover's report as JSON, with the question on standard
+// error so that standard output stays one JSON object.
+func TestRecoverJSON(t *testing.T) {
+	db, _, older, newer := twoCommits(t)
+	r := run(t, "", "recover", db, "--format", "json").ok(t)
+	r.says(t, `"damaged": false`, fmt.Sprintf(`"position": %d`, newer), `"recovered": false`)
+	damage(t, db)
+	var out, errb bytes.Buffer
+	code := Run([]string{"recover", db, "--format", "json"}, strings.NewReader("y\n"), &out, &errb)
+	var rep map[string]any
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || code != ExitFailure {
+		t.Fatalf("recover --format json: exit %d, %v:\n%s\nstderr %s", code, err, out.String(), errb.String())
+	}
+	checkKeys(t, rep)
+	lost, _ := rep["positions_lost"].(map[string]any)
+	if rep["damaged"] != true || rep["recovered"] != true || rep["older_position"] != float64(older) ||
+		rep["newest_position"] != float64(newer) || rep["position"] != float64(older) ||
+		lost["first"] != float64(older+1) || lost["last"] != float64(newer) || rep["prune_undone"] != nil {
+		t.Fatalf("recover report %v", rep)
+	}
+	if !strings.Contains(errb.String(), fmt.Sprintf("roll %s back to position %d? ", db, older)) ||
+		!strings.Contains(errb.String(), "projstore: recover: recovered to position 200, losing durable positions 201..300") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+}
