@@ -94,9 +94,16 @@ func (e *env) openRead(path string) (*store.Store, error) {
 	return e.open(path, &store.Options{ReadOnly: true})
 }
 
-// openWrite opens an existing store for writing.
+// openWrite opens an existing store for writing. It opens it read-only
+// first: a writable open takes a file of zeros no longer than two pages for
+// a store whose creation was interrupted, and creates it again, which only
+// the commands that create stores (apply, demo) may do.
 func (e *env) openWrite(path string) (*store.Store, error) {
-	if err := mustExist(path); err != nil {
+	s, err := e.openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
 		return nil, err
 	}
 	return e.open(path, nil)

@@ -215,6 +215,10 @@ func TestNotAStoreAnySize(t *testing.T) {
 	for _, n := range []int{0, 100, page.Size, 2 * page.Size} {
 		path := writeFile(t, "creating.db", make([]byte, n))
 		run(t, "", "stats", path).fails(t, ExitFailure, "stats", "not a projstore file")
+		run(t, "", "prune", path, "1").fails(t, ExitFailure, "prune", "not a projstore file")
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, make([]byte, n)) {
+			t.Fatalf("prune changed %d zero bytes", n)
+		}
 		run(t, `{"pos":1}`, "apply", path, "-").ok(t)
 		run(t, "", "check", path).ok(t)
 	}
