@@ -123,6 +123,12 @@ func TestBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(in, `{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"v"}]}`+"\n")
+	// The command catches interrupts before it opens (creates) the store.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(work, "sig.db")); err == nil {
+			break
+		}
+	}
 	time.Sleep(300 * time.Millisecond)
 	c.Process.Signal(os.Interrupt)
 	time.Sleep(300 * time.Millisecond)
