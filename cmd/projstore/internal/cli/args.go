@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -84,6 +85,54 @@ func (p *positionFlag) Set(s string) error {
 	}
 	p.pos, p.set = batch.Offset(n), true
 	return nil
+}
+
+// atFlag defines --at on fs, a log position to read as of.
+func atFlag(fs *flag.FlagSet, at *positionFlag) {
+	fs.Var(at, "at", "as of log `POS` (default: the applied position)")
+}
+
+// rangeFlags are --start, --end and --limit, a key range of a table.
+type rangeFlags struct {
+	start, end string
+	limit      int
+}
+
+// define defines the flags on fs; what names what --limit counts.
+func (r *rangeFlags) define(fs *flag.FlagSet, what string) {
+	fs.StringVar(&r.start, "start", "", "first `KEY` (inclusive; default: the first key)")
+	fs.StringVar(&r.end, "end", "", "`KEY` to stop before (exclusive; default: no bound)")
+	fs.IntVar(&r.limit, "limit", 0, "at most `N` "+what+" (0: no limit)")
+}
+
+// parse returns the range's bounds, nil for one not given.
+func (r *rangeFlags) parse() (start, end []byte, err error) {
+	if r.start != "" {
+		if start, err = parseKeyArg("--start", r.start); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.end != "" {
+		if end, err = parseKeyArg("--end", r.end); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.limit < 0 {
+		return nil, nil, usagef("--limit must not be negative")
+	}
+	return start, end, nil
+}
+
+// tableArgs checks the arguments DB TABLE, and parses TABLE and the range.
+func (r *rangeFlags) tableArgs(args []string) (t batch.TableID, start, end []byte, err error) {
+	if err := wantArgs(args, 2, 2); err != nil {
+		return 0, nil, nil, err
+	}
+	if t, err = parseTable(args[1]); err != nil {
+		return 0, nil, nil, err
+	}
+	start, end, err = r.parse()
+	return t, start, end, err
 }
 
 // openRead opens an existing store read-only.

@@ -64,7 +64,7 @@ with status 130.`,
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o dumpOptions
-		fs.Var(&o.at, "at", "as of log `POS` (default: the applied position)")
+		atFlag(fs, &o.at)
 		fs.StringVar(&o.out, "o", "-", "write the log to `FILE` (-: standard output)")
 		o.format = formatFlag(fs, formatJSONL, formatBinary)
 		fs.IntVar(&o.batchOps, "batch-ops", dumpBatchOps, "at most `N` puts per batch")
@@ -259,7 +259,7 @@ interrupt (Ctrl-C) stops the copy, removes DEST and exits with status 130.`,
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var at positionFlag
-		fs.Var(&at, "at", "copy as of log `POS` (default: the applied position)")
+		atFlag(fs, &at)
 		return func(e *env, args []string) error { return runCopy(e, args, at, false) }
 	},
 }

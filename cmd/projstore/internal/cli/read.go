@@ -43,7 +43,7 @@ with the key and value as UTF-8 text or "base64:" and standard base64.
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o getOptions
-		fs.Var(&o.at, "at", "read as of log `POS` (default: the applied position)")
+		atFlag(fs, &o.at)
 		fs.BoolVar(&o.raw, "raw", false, "write the value's bytes as they are, with no escaping and no newline")
 		o.format = formatFlag(fs, formatText, formatJSON)
 		return func(e *env, args []string) error { return runGet(e, args, o) }
@@ -141,10 +141,8 @@ and standard base64 for bytes that are not UTF-8.
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o scanOptions
-		fs.StringVar(&o.start, "start", "", "first `KEY` (inclusive; default: the first key)")
-		fs.StringVar(&o.end, "end", "", "`KEY` to stop before (exclusive; default: no bound)")
-		fs.IntVar(&o.limit, "limit", 0, "at most `N` rows (0: no limit)")
-		fs.Var(&o.at, "at", "read as of log `POS` (default: the applied position)")
+		o.rangeFlags.define(fs, "rows")
+		atFlag(fs, &o.at)
 		fs.BoolVar(&o.reverse, "reverse", false, "descending key order")
 		o.format = formatFlag(fs, formatTable, formatJSON, formatCSV)
 		return func(e *env, args []string) error { return runScan(e, args, o) }
@@ -152,37 +150,19 @@ and standard base64 for bytes that are not UTF-8.
 }
 
 type scanOptions struct {
-	start, end string
-	limit      int
-	at         positionFlag
-	reverse    bool
-	format     *formatValue
+	rangeFlags
+	at      positionFlag
+	reverse bool
+	format  *formatValue
 }
 
 // tableValueWidth is where the table format cuts long values.
 const tableValueWidth = 96
 
 func runScan(e *env, args []string, o scanOptions) (err error) {
-	if err := wantArgs(args, 2, 2); err != nil {
-		return err
-	}
-	t, err := parseTable(args[1])
+	t, start, end, err := o.tableArgs(args)
 	if err != nil {
 		return err
-	}
-	var start, end []byte
-	if o.start != "" {
-		if start, err = parseKeyArg("--start", o.start); err != nil {
-			return err
-		}
-	}
-	if o.end != "" {
-		if end, err = parseKeyArg("--end", o.end); err != nil {
-			return err
-		}
-	}
-	if o.limit < 0 {
-		return usagef("--limit must not be negative")
 	}
 	s, err := e.openRead(args[0])
 	if err != nil {

@@ -63,7 +63,7 @@ store's catalog, which records them with every batch: no rows are read.
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var at positionFlag
-		fs.Var(&at, "at", "as of log `POS` (default: the applied position)")
+		atFlag(fs, &at)
 		format := formatFlag(fs, formatTable, formatJSON)
 		return func(e *env, args []string) error { return runTables(e, args, at, format.json()) }
 	},
@@ -135,51 +135,23 @@ UTF-8 text or "base64:" and standard base64.
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o keysOptions
-		fs.Var(&o.at, "at", "as of log `POS` (default: the applied position)")
-		fs.StringVar(&o.start, "start", "", "first `KEY` (inclusive; default: the first key)")
-		fs.StringVar(&o.end, "end", "", "`KEY` to stop before (exclusive; default: no bound)")
-		fs.IntVar(&o.limit, "limit", 0, "at most `N` keys (0: no limit)")
+		atFlag(fs, &o.at)
+		o.rangeFlags.define(fs, "keys")
 		o.format = formatFlag(fs, formatText, formatJSON)
 		return func(e *env, args []string) error { return runKeys(e, args, o) }
 	},
 }
 
 type keysOptions struct {
-	at         positionFlag
-	start, end string
-	limit      int
-	format     *formatValue
-}
-
-// parseRange parses --start and --end: nil for a bound not given.
-func parseRange(start, end string) (lo, hi []byte, err error) {
-	if start != "" {
-		if lo, err = parseKeyArg("--start", start); err != nil {
-			return nil, nil, err
-		}
-	}
-	if end != "" {
-		if hi, err = parseKeyArg("--end", end); err != nil {
-			return nil, nil, err
-		}
-	}
-	return lo, hi, nil
+	rangeFlags
+	at     positionFlag
+	format *formatValue
 }
 
 func runKeys(e *env, args []string, o keysOptions) (err error) {
-	if err := wantArgs(args, 2, 2); err != nil {
-		return err
-	}
-	t, err := parseTable(args[1])
+	t, start, end, err := o.tableArgs(args)
 	if err != nil {
 		return err
-	}
-	start, end, err := parseRange(o.start, o.end)
-	if err != nil {
-		return err
-	}
-	if o.limit < 0 {
-		return usagef("--limit must not be negative")
 	}
 	v, err := e.openView(args[0], o.at)
 	if err != nil {
