@@ -95,7 +95,10 @@ func runCheck(e *env, args []string, asJSON bool) error {
 		return err
 	}
 	pos := s.AppliedPosition()
-	rep.Position, rep.Pages = uint64(pos), newest.PageCount
+	rep.Position = uint64(pos)
+	if newest != nil {
+		rep.Pages = newest.PageCount
+	}
 	cerr := checkStore(e.ctx, s)
 	if err := s.Close(); err != nil && cerr == nil {
 		cerr = err
@@ -108,7 +111,7 @@ func runCheck(e *env, args []string, asJSON bool) error {
 		if asJSON {
 			return writeJSON(e.stdout, rep)
 		}
-		_, err := fmt.Fprintf(e.stdout, "ok: %s at position %d: %s pages, every page and invariant checks out\n", path, pos, commas(newest.PageCount))
+		_, err := fmt.Fprintf(e.stdout, "ok: %s at position %d: %s pages, every page and invariant checks out\n", path, pos, commas(rep.Pages))
 		return err
 	}
 	rep.Error = message(cerr)

@@ -242,7 +242,7 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fmt.Fprintf(w, " %s", c.args)
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.help))
-	if c.args != "" {
+	if takesArgs(c) {
 		fmt.Fprintf(w, "\n%s\n", dashNote)
 	}
 	hasFlags := false
@@ -273,6 +273,10 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		}
 	}
 }
+
+// takesArgs reports whether c takes positional arguments (its synopsis
+// does not start with a flag).
+func takesArgs(c *command) bool { return c.args != "" && !strings.HasPrefix(c.args, "[--") }
 
 // dashNote is the help's note on arguments that look like flags.
 const dashNote = `Flags may come before, between or after the arguments. An argument that

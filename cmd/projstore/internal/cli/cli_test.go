@@ -39,8 +39,8 @@ func TestHelp(t *testing.T) {
 			if c.opens != strings.Contains(r.stdout, "  --timeout DURATION ") {
 				t.Fatalf("%s: opens a store %v, but its help says of --timeout:\n%s", c.name, c.opens, r.stdout)
 			}
-			if c.args != "" {
-				r.says(t, "goes after '--'")
+			if takesArgs(c) != strings.Contains(r.stdout, "goes after '--'") {
+				t.Fatalf("%s: takes arguments %v, but its help says of '--':\n%s", c.name, takesArgs(c), r.stdout)
 			}
 			if hasFlags {
 				r.says(t, "Flags:")

@@ -121,6 +121,9 @@ func runDump(e *env, args []string, o dumpOptions) (err error) {
 	if tmp == nil {
 		return nil
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return err
+	}
 	if err := tmp.Sync(); err != nil {
 		return err
 	}
