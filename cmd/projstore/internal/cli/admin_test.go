@@ -72,6 +72,17 @@ func TestCheck(t *testing.T) {
 		says(t, fmt.Sprintf("the newest state (position %d) is damaged", newer),
 			fmt.Sprintf("the older state (position %d) checks out: 'projstore recover %s'", older, db))
 
+	// The same as JSON: exit 1, and the older state's verdict.
+	r := run(t, "", "check", db, "--format", "json").fails(t, ExitFailure, "check", fmt.Sprintf("corrupt page %d", id))
+	var rep checkReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("check --format json: %v\n%s", err, r.stdout)
+	}
+	if rep.OK || rep.Position != uint64(newer) || !strings.Contains(rep.Error, "checksum mismatch") ||
+		rep.Older == nil || !rep.Older.OK || rep.Older.Position != uint64(older) || len(rep.Slots) != 2 {
+		t.Fatalf("check --format json of a damaged store: %+v", rep)
+	}
+
 	// Reads that reach the damaged page fail with it, never with data.
 	run(t, "", "get", db, "1", "acct-0007").fails(t, ExitFailure, "get", fmt.Sprintf("corrupt page %d", id))
 	run(t, "", "scan", db, "2").fails(t, ExitFailure, "scan", fmt.Sprintf("corrupt page %d", id))
