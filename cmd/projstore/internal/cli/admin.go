@@ -37,7 +37,8 @@ older state is sound, which 'projstore recover' can roll back to.
 (per superblock slot: "slot", "generation", "position", "newest", or
 "error"), and when the newest state is damaged "error" and "older" ("ok",
 "position", "error"). The exit status is the same as with text.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore check app.db",
 		"projstore check app.db || projstore recover app.db",
@@ -323,7 +324,8 @@ nothing; one above the applied position is an error.
 --format json prints {"horizon_before", "horizon_after", "versions_before",
 "versions_after", "tree_pages_before", "tree_pages_after",
 "free_pages_before", "free_pages_after"}.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore prune app.db 1500",
 	},
@@ -415,7 +417,8 @@ older position.
 to standard error): "path", "damaged", "error", "newest_position",
 "older_position", "positions_lost" ({"first", "last", "batches"} or null),
 "prune_undone" ({"from", "to"} horizons, or null), "recovered", "position".`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore recover app.db",
 		"projstore recover app.db --yes; projstore apply app.db events.jsonl",

@@ -44,7 +44,8 @@ what was applied, and exits with status 130.
 {"first", "last", "batches"}, first and last being 0 when none), "ops",
 "syncs", "position", "digest" (a string), "complete" (false when an error
 stopped the run; the error still goes to standard error).`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore apply app.db events.jsonl",
 		"projstore apply app.db events.bin --sync-every 1000",

@@ -55,6 +55,9 @@ type command struct {
 	examples []string
 	// opens says the command opens a store: it gets --timeout.
 	opens bool
+	// interruptible says the command checks its context between steps of
+	// its long work, stopping cleanly when an interrupt cancels it.
+	interruptible bool
 	// setup defines the command's flags on fs and returns the function
 	// that runs it with the positional arguments, once fs is parsed.
 	setup func(fs *flag.FlagSet) runFunc
@@ -79,10 +82,15 @@ func lookup(name string) *command {
 }
 
 // Run runs the command line args (without the program name) and returns
-// the exit status. An interrupt (SIGINT) or SIGTERM cancels the command's
-// context: commands stop at their next step, and Run returns
-// ExitInterrupted.
+// the exit status. For a command that stops cleanly (its interruptible
+// field), an interrupt (SIGINT) or SIGTERM cancels the command's context:
+// it stops at its next step, says so, and Run returns ExitInterrupted.
+// Any other command keeps the signals' default: the process ends at once,
+// which is as safe (the store is crash-safe) and more prompt.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || lookup(args[0]) == nil || !lookup(args[0]).interruptible {
+		return RunContext(context.Background(), args, stdin, stdout, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -56,7 +56,8 @@ renamed over it once complete, so an interrupted dump leaves no partial
 file, and a summary is printed. On a terminal, long dumps show their
 progress on standard error; an interrupt (Ctrl-C) stops the dump and exits
 with status 130.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore dump app.db -o app.jsonl",
 		"projstore dump app.db --at 1500 --format binary -o app-1500.log",
@@ -254,7 +255,8 @@ process keeps running, that process calls the library's Snapshot.Backup:
 
 On a terminal, long copies show their progress on standard error; an
 interrupt (Ctrl-C) stops the copy, removes DEST and exits with status 130.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore backup app.db app-backup.db",
 		"projstore backup app.db app-1500.db --at 1500",
@@ -280,7 +282,8 @@ has DB open. DEST must not exist (or be empty); DB is only read.
 
 It is 'projstore backup' at the applied position, and says how much smaller
 the copy is. An interrupt (Ctrl-C) removes DEST and exits with status 130.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore prune app.db 1500 && projstore compact app.db app-compact.db && mv app-compact.db app.db",
 	},

@@ -42,7 +42,8 @@ end-of-day balances of every account).`,
 		"projstore demo /tmp/bank.db",
 		"projstore history projstore-demo.db 1 acct-0007",
 	},
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	setup: noFlags(func(e *env, args []string) error {
 		if err := wantArgs(args, 0, 1); err != nil {
 			return err

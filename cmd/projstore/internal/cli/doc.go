@@ -13,7 +13,9 @@
 //     number of arguments, an argument that does not parse), 1 for a
 //     failure (missing file, corruption, key not found, rejected batch),
 //     and 130 when an interrupt cancelled the command's context (Run
-//     cancels it on SIGINT and SIGTERM; RunContext takes it from tests).
+//     cancels it on SIGINT and SIGTERM for the commands marked
+//     interruptible, which stop cleanly; the others keep the signals'
+//     default. RunContext takes the context from tests).
 //   - Commands that only read open the store read-only; none of them
 //     creates a missing file. Every command that opens a store has
 //     --timeout, how long to wait while another process holds it.

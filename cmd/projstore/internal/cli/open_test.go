@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,10 +87,17 @@ func TestLockTimeout(t *testing.T) {
 	run(t, "", "get", db, "1", "a", "--timeout", "soon").fails(t, ExitUsage, "get", `invalid value "soon" for flag -timeout`)
 }
 
-// TestInterrupted: a command stopped by an interrupt exits 130.
+// TestInterrupted: a command stopped by an interrupt exits 130; these are
+// the commands marked interruptible (Run catches interrupts for them).
 func TestInterrupted(t *testing.T) {
 	db := readStore(t)
 	dir := t.TempDir()
+	var marked, tried []string
+	for _, c := range commands {
+		if c.interruptible {
+			marked = append(marked, c.name)
+		}
+	}
 	for _, args := range [][]string{
 		{"scan", db, "1"},
 		{"keys", db, "1"},
@@ -99,12 +107,21 @@ func TestInterrupted(t *testing.T) {
 		{"check", db},
 		{"pages", db},
 		{"apply", dbPath(t), "-"},
+		{"prune", db, "3"},
+		{"recover", db},
+		{"demo", filepath.Join(dir, "demo.db")},
 	} {
+		tried = append(tried, args[0])
 		var out, errb bytes.Buffer
 		code := RunContext(cancelled(), args, strings.NewReader(`{"pos":1}`), &out, &errb)
 		if code != ExitInterrupted || !strings.HasPrefix(errb.String(), "projstore: "+args[0]+": ") || !strings.Contains(errb.String(), "context canceled") {
 			t.Fatalf("%s interrupted: exit %d, stderr %q", args[0], code, errb.String())
 		}
+	}
+	slices.Sort(marked)
+	slices.Sort(tried)
+	if !slices.Equal(marked, tried) {
+		t.Fatalf("commands marked interruptible: %v; tested: %v", marked, tried)
 	}
 }
 

@@ -33,7 +33,8 @@ page is listed (a page no longer in use may hold a torn write from a crash:
 --format json prints one object per page: "id", "type", "generation",
 "count", "free", "next", "note", and "error" for a page that fails
 verification ("type" is "blank" for a page never written).`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore pages app.db",
 		"projstore pages app.db | grep -c leaf",

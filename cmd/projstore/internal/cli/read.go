@@ -132,7 +132,8 @@ per line). json and csv write keys and values as UTF-8 text, or "base64:"
 and standard base64 for bytes that are not UTF-8.
 
 ` + keyHelp,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore scan app.db 1",
 		"projstore scan app.db 1 --start acct-0010 --end acct-0020 --at 1500",

@@ -127,7 +127,8 @@ A table that does not exist (or not yet, or no longer) has no keys.
 UTF-8 text or "base64:" and standard base64.
 
 ` + keyHelp,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore keys app.db 1",
 		"projstore keys app.db 1 --start acct-0010 --end acct-0020 --at 1500",
