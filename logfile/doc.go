@@ -33,7 +33,9 @@
 // "base64:" followed by standard base64 for any bytes. A line holding bytes
 // that are not valid UTF-8, or a \u escape of a lone UTF-16 surrogate, is
 // an error naming its line and column: encoding/json would read either as
-// U+FFFD, silently changing a key or value. Unknown fields,
+// U+FFFD, silently changing a key or value. So is a field given twice, or a
+// field name in another case ("Pos"): encoding/json would keep the last,
+// or match it, silently. Unknown fields,
 // trailing data and fields an op's kind has no use for are errors, so that
 // a typo is not silently ignored. Blank lines are skipped. Errors name the
 // line number, counting from 1.

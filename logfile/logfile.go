@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -352,8 +353,8 @@ const errNotText = `(bytes that are not UTF-8 text go as "base64:" and standard 
 
 // checkText refuses a record holding bytes that are not valid UTF-8, or a
 // \u escape of a UTF-16 surrogate that is not half of a pair: both stand
-// for no text, and encoding/json would replace them with U+FFFD. Columns
-// count bytes from 1.
+// for no text, and encoding/json would replace them with U+FFFD. It also
+// refuses the field names checkField refuses. Columns count bytes from 1.
 func checkText(line []byte) error {
 	if !utf8.Valid(line) {
 		i := 0
@@ -366,12 +367,20 @@ func checkText(line []byte) error {
 		}
 		return fmt.Errorf("invalid UTF-8 at column %d %s", i+1, errNotText)
 	}
-	inString := false
+	inString, start := false, 0
+	var objects []uint8 // the field names given in each open object, by bit
 	for i := 0; i < len(line); i++ {
 		switch c := line[i]; {
+		case c == '"' && !inString:
+			inString, start = true, i
 		case c == '"':
-			inString = !inString
-		case c == '\\' && inString:
+			inString = false
+			if len(objects) > 0 && isKey(line[i+1:]) {
+				if err := checkField(line[start:i+1], start, &objects[len(objects)-1]); err != nil {
+					return err
+				}
+			}
+		case inString && c == '\\':
 			if i+1 < len(line) && line[i+1] == 'u' {
 				r, ok := hex4(line[i+2:])
 				if ok && utf16.IsSurrogate(r) {
@@ -386,8 +395,52 @@ func checkText(line []byte) error {
 				}
 			}
 			i++ // the escaped character
+		case inString:
+		case c == '{':
+			objects = append(objects, 0)
+		case c == '}' && len(objects) > 0:
+			objects = objects[:len(objects)-1]
 		}
 	}
+	return nil
+}
+
+// fieldNames are the field names of a JSON log, spelled exactly.
+var fieldNames = []string{"pos", "ops", "op", "table", "key", "value"}
+
+// isKey reports whether what follows a string makes it a field name.
+func isKey(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	return len(rest) > 0 && rest[0] == ':'
+}
+
+// checkField refuses what encoding/json would take silently: a field name
+// not spelled exactly as documented (it matches names whatever their case)
+// and a field given twice (it keeps the last). seen holds a bit per name of
+// fieldNames already given in the object.
+func checkField(quoted []byte, at int, seen *uint8) error {
+	raw := quoted[1 : len(quoted)-1]
+	name := -1
+	if bytes.IndexByte(raw, '\\') < 0 {
+		for i, f := range fieldNames {
+			if string(raw) == f {
+				name = i
+			}
+		}
+	}
+	if name < 0 {
+		var s string
+		if err := json.Unmarshal(quoted, &s); err != nil {
+			return nil // the decoder reports the syntax error
+		}
+		if name = slices.Index(fieldNames, s); name < 0 {
+			return fmt.Errorf("unknown field %q at column %d (fields are %s)", s, at+1, strings.Join(fieldNames, ", "))
+		}
+	}
+	if *seen&(1<<name) != 0 {
+		return fmt.Errorf("field %q given twice at column %d", fieldNames[name], at+1)
+	}
+	*seen |= 1 << name
 	return nil
 }
 

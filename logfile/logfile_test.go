@@ -198,6 +198,12 @@ func TestJSONErrors(t *testing.T) {
 		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800","value":""}]}`, `unpaired UTF-16 surrogate \ud800 at column 46`},
 		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\udc00x","value":""}]}`, `unpaired UTF-16 surrogate \udc00`},
 		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800\u0041","value":""}]}`, `unpaired UTF-16 surrogate \ud800`},
+		// encoding/json keeps the last of a repeated field and matches
+		// names whatever their case: both are refused.
+		{`{"pos":2,"pos":3}`, `field "pos" given twice at column 10`},
+		{`{"pos":2,"ops":[{"op":"put","op":"delete","table":1,"key":"k","value":""}]}`, `field "op" given twice`},
+		{`{"Pos":2}`, `unknown field "Pos" at column 2`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"KEY":"k","value":""}]}`, `unknown field "KEY"`},
 	}
 	for _, c := range cases {
 		in := good + "\n\n" + c.line + "\n" + `{"pos":3}` + "\n"
@@ -232,6 +238,7 @@ func TestJSONText(t *testing.T) {
 		`\u00e9\n`:     "é\n",
 		`é`:            "é",
 		`\"\\`:         `"\`,
+		`pos\":`:       `pos":`, // a value that looks like a field name
 	} {
 		b, err := ParseJSON([]byte(`{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"` + in + `"}]}`))
 		if err != nil || string(b.Ops[0].Value) != want {
@@ -366,4 +373,22 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParseJSON parses a line of 100 puts, checks included.
+func BenchmarkParseJSON(b *testing.B) {
+	wb := batch.New(1)
+	for i := range 100 {
+		wb.Put(1, []byte(fmt.Sprintf("key-%06d", i)), []byte(strings.Repeat("v", 40)))
+	}
+	line, err := AppendJSON(nil, wb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if _, err := ParseJSON(line); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
