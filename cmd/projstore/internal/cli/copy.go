@@ -87,6 +87,11 @@ func runDump(e *env, args []string, o dumpOptions) (err error) {
 	if o.batchOps < 1 {
 		return usagef("--batch-ops must be at least 1")
 	}
+	if o.out != "-" {
+		if err := checkDest(o.out, "-o"); err != nil {
+			return err
+		}
+	}
 	binary := o.format.value == formatBinary
 	if o.out == "-" && binary && isTerminal(e.stdout) {
 		return usagef("a binary log is not written to a terminal: use -o FILE or a pipe")
@@ -101,7 +106,7 @@ func runDump(e *env, args []string, o dumpOptions) (err error) {
 	var tmp *os.File
 	if o.out != "-" {
 		if tmp, err = os.CreateTemp(filepath.Dir(o.out), "."+filepath.Base(o.out)+".*.tmp"); err != nil {
-			return err
+			return fmt.Errorf("cannot write %s: %w", o.out, errors.Unwrap(err))
 		}
 		defer func() {
 			if tmp != nil { // not renamed: an error or an interrupt
@@ -296,6 +301,9 @@ func runCopy(e *env, args []string, at positionFlag, compact bool) (err error) {
 		return err
 	}
 	src, dest := args[0], args[1]
+	if err := checkDest(dest, "DEST"); err != nil {
+		return err
+	}
 	v, err := e.openView(src, at)
 	if err != nil {
 		return err
@@ -337,6 +345,22 @@ func backup(ctx context.Context, snap *store.Snapshot, dest string, progress fun
 		os.Remove(dest)
 	}
 	return err
+}
+
+// checkDest checks that path, named what on the command line, can be a new
+// file: not empty, not a directory, in a directory that exists.
+func checkDest(path, what string) error {
+	if path == "" {
+		return usagef("%s must not be empty", what)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: no such directory", dir)
+	}
+	return nil
 }
 
 func fileSize(path string) int64 {

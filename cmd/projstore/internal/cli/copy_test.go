@@ -174,6 +174,13 @@ func TestDumpErrors(t *testing.T) {
 	run(t, "", "dump", db, "--batch-ops", "0").fails(t, ExitUsage, "dump", "--batch-ops must be at least 1")
 	run(t, "", "dump", db, "--format", "csv").fails(t, ExitUsage, "dump", `unknown format "csv" (want jsonl or binary)`)
 	run(t, "", "dump", db, "--at", "9").fails(t, ExitFailure, "dump", "ahead of the applied position")
+	missing := filepath.Join(t.TempDir(), "no", "such")
+	run(t, "", "dump", db, "-o", filepath.Join(missing, "x")).fails(t, ExitFailure, "dump", missing+": no such directory")
+	run(t, "", "dump", db, "-o", "").fails(t, ExitUsage, "dump", "-o must not be empty")
+	run(t, "", "dump", db, "-o", t.TempDir()).fails(t, ExitFailure, "dump", "is a directory")
+	run(t, "", "backup", db, "").fails(t, ExitUsage, "backup", "DEST must not be empty")
+	run(t, "", "backup", db, t.TempDir()).fails(t, ExitFailure, "backup", "is a directory")
+	run(t, "", "compact", db, filepath.Join(missing, "c.db")).fails(t, ExitFailure, "compact", missing+": no such directory")
 	// A dump that fails leaves no file behind, nor a half-written one.
 	dir := t.TempDir()
 	out := filepath.Join(dir, "x.jsonl")
