@@ -335,6 +335,28 @@ func TestPage(t *testing.T) {
 	f.Close()
 	run(t, "", "page", db, fmt.Sprint(sb.Catalog)).ok(t).says(t, "type        leaf", "cell 0 @", "stamp 0 value 56 bytes")
 	run(t, "", "page", db, "99999").fails(t, ExitFailure, "page", "no such page")
+	pageJSON := func(id uint64, flags ...string) inspect.PageJSON {
+		t.Helper()
+		r := run(t, "", append([]string{"page", db, fmt.Sprint(id), "--format", "json"}, flags...)...).ok(t)
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+			t.Fatalf("page %d --format json: %v\n%s", id, err, r.stdout)
+		}
+		checkKeys(t, raw)
+		var j inspect.PageJSON
+		json.Unmarshal([]byte(r.stdout), &j)
+		return j
+	}
+	if j := pageJSON(1); j.Type != "superblock" || j.Superblock == nil || j.Superblock.Position != 300 || j.Superblock.Generation != 3 || j.Error != "" {
+		t.Fatalf("superblock page as JSON: %+v", j)
+	}
+	cat := pageJSON(sb.Catalog)
+	if cat.Type != "leaf" || len(cat.Cells) != cat.Count || cat.Count == 0 || cat.Cells[0].Key == nil || cat.Cells[0].ValueLength == nil || *cat.Cells[0].ValueLength != 56 || cat.Cells[0].Value == nil {
+		t.Fatalf("catalog page as JSON: %+v", cat)
+	}
 	id := damage(t, db)
 	run(t, "", "page", db, fmt.Sprint(id)).ok(t).says(t, "verify      FAILED: checksum mismatch", "stored,")
+	if j := pageJSON(id); j.Error != "checksum mismatch" || j.CRCStored == j.CRCComputed {
+		t.Fatalf("damaged page as JSON: %+v", j)
+	}
 }

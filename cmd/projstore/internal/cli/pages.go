@@ -161,7 +161,7 @@ func u(n uint64) string { return strconv.FormatUint(n, 10) }
 
 var pageCmd = &command{
 	name:    "page",
-	args:    "DB ID [--history] [--full]",
+	args:    "DB ID [--history] [--full] [--format text|json]",
 	summary: "dump one page: header fields and every cell, decoded and in hex",
 	help: `Describe page ID of DB's file, read straight from the file: every header
 field, the stored and computed checksums and what verification says, then
@@ -173,22 +173,32 @@ page's payload; the ids of a free-list page.
 A leaf's stamp is the position that created the row in a table's current
 tree, and the position that closed the version in its history tree. History
 keys end in 8 bytes holding the complement of the version's created
-position: --history shows them split.`,
+position: --history shows them split.
+
+--format json prints one object: the header fields ("type", "generation",
+"count", ..., "crc_stored", "crc_computed", "error" when the page fails
+verification), then by type "superblock", "cells" (each with "index",
+"offset", "length", "key", and "child", or "stamp", "value_length" and
+"value" or "overflow"; "created" with --history), "payload" and "next", or
+"free_ids" and "next". Keys and values are whole, as UTF-8 text or "base64:"
+and standard base64.`,
 	opens: true,
 	examples: []string{
 		"projstore page app.db 0",
 		"projstore page app.db 17 --history",
 		"projstore page app.db 230 --full | less",
+		"projstore page app.db 17 --format json | jq '.cells[].key'",
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o inspect.DescribeOptions
 		fs.BoolVar(&o.History, "history", false, "split leaf keys into key and created position (history trees)")
 		fs.BoolVar(&o.Full, "full", false, fmt.Sprintf("dump whole cells and payloads (default: the first %d bytes of each)", inspect.DumpLimit))
-		return func(e *env, args []string) error { return runPage(e, args, o) }
+		format := formatFlag(fs, formatText, formatJSON)
+		return func(e *env, args []string) error { return runPage(e, args, o, format.json()) }
 	},
 }
 
-func runPage(e *env, args []string, o inspect.DescribeOptions) (err error) {
+func runPage(e *env, args []string, o inspect.DescribeOptions, asJSON bool) (err error) {
 	if err := wantArgs(args, 2, 2); err != nil {
 		return err
 	}
@@ -204,6 +214,13 @@ func runPage(e *env, args []string, o inspect.DescribeOptions) (err error) {
 	b, err := f.ReadPage(id)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		j, err := inspect.DescribeJSON(b, id, o)
+		if err != nil {
+			return err
+		}
+		return writeJSON(e.stdout, j)
 	}
 	w := bufio.NewWriter(e.stdout)
 	if err := inspect.Describe(w, b, id, o); err != nil {
