@@ -180,7 +180,8 @@ and I/O figures are read after the walk, so they count it.
 --format json prints the figures as one object with lower-case snake_case
 keys; the digest is a string ("0x" and 16 hex digits) so that no JSON
 reader rounds it. --json is the same as --format json.`,
-	opens: true,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore stats app.db",
 		"projstore stats app.db --format json | jq .pages",
@@ -247,7 +248,7 @@ func runStats(e *env, args []string, asJSON bool) (err error) {
 		return err
 	}
 	defer closeStore(s, &err)
-	st, err := s.Stats()
+	st, err := s.StatsContext(e.ctx)
 	if err != nil {
 		return err
 	}
@@ -359,7 +360,7 @@ func runPrune(e *env, args []string, asJSON bool) (err error) {
 		return err
 	}
 	defer closeStore(s, &err)
-	before, err := s.Stats()
+	before, err := s.StatsContext(e.ctx)
 	if err != nil {
 		return err
 	}
@@ -371,7 +372,7 @@ func runPrune(e *env, args []string, asJSON bool) (err error) {
 		if err := s.Sync(); err != nil {
 			return err
 		}
-		if after, err = s.Stats(); err != nil {
+		if after, err = s.StatsContext(e.ctx); err != nil {
 			return err
 		}
 	}

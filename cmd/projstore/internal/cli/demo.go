@@ -226,7 +226,7 @@ func tour(ctx context.Context, w io.Writer, s *store.Store, k *bank, path string
 
 	fmt.Fprintf(w, "\nApplied digest\n  %#016x: an xxhash64 chain over every applied batch; a replica that\n  applied the same log has the same digest\n", s.AppliedDigest())
 
-	st, err := s.Stats()
+	st, err := s.StatsContext(ctx)
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,7 @@ func TestInterrupted(t *testing.T) {
 		{"apply", dbPath(t), "-"},
 		{"prune", db, "3"},
 		{"recover", db},
+		{"stats", db},
 		{"demo", filepath.Join(dir, "demo.db")},
 	} {
 		tried = append(tried, args[0])
