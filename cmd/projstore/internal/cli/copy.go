@@ -106,7 +106,11 @@ func runDump(e *env, args []string, o dumpOptions) (err error) {
 	var tmp *os.File
 	if o.out != "-" {
 		if tmp, err = os.CreateTemp(filepath.Dir(o.out), "."+filepath.Base(o.out)+".*.tmp"); err != nil {
-			return fmt.Errorf("cannot write %s: %w", o.out, errors.Unwrap(err))
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the temporary file's name means nothing to the user
+			}
+			return fmt.Errorf("cannot write %s: %w", o.out, err)
 		}
 		defer func() {
 			if tmp != nil { // not renamed: an error or an interrupt
