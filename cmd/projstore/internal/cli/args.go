@@ -160,60 +160,62 @@ func (e *env) openWrite(path string) (*store.Store, error) {
 
 // open opens the store at path, creating it if it is missing and opts
 // allows, waiting up to --timeout for another process to let go of it.
-func (e *env) open(path string, opts *store.Options) (*store.Store, error) {
+func (e *env) open(path string, opts *store.Options) (s *store.Store, err error) {
 	o := store.Options{}
 	if opts != nil {
 		o = *opts
 	}
-	o.LockTimeout = e.timeout
-	s, err := store.Open(path, &o)
-	return s, e.openError(path, err)
-}
-
-// openError makes the errors of opening path say what the user can do.
-func (e *env) openError(path string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrLocked):
-		var le *store.LockedError
-		if errors.As(err, &le) {
-			err = le // without the "open PATH" it may be wrapped in again
-		}
-		if e.timeout == 0 {
-			return fmt.Errorf("%w (--timeout waits for it)", err)
-		}
+	err = e.waitLock(path, func() (err error) {
+		s, err = store.Open(path, &o)
 		return err
-	case errors.Is(err, store.ErrNotDatabase) && !strings.Contains(err.Error(), path):
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return err
+	})
+	return s, err
 }
 
 // openFile opens the file at path for the page commands, which read it
-// without the store, waiting up to --timeout as store.Open does.
-func (e *env) openFile(path string) (*inspect.File, error) {
+// without the store, waiting up to --timeout as open does.
+func (e *env) openFile(path string) (f *inspect.File, err error) {
 	if err := mustExist(path); err != nil {
 		return nil, err
 	}
+	err = e.waitLock(path, func() (err error) {
+		f, err = inspect.Open(path)
+		return err
+	})
+	return f, err
+}
+
+// waitLock calls open until it does not fail with ErrLocked, for up to
+// --timeout, or until an interrupt (rather than store.Options.LockTimeout,
+// which no interrupt stops), and makes its errors say what the user can
+// do.
+func (e *env) waitLock(path string, open func() error) error {
 	deadline := time.Now().Add(e.timeout)
 	for {
-		f, err := inspect.Open(path)
-		if !errors.Is(err, store.ErrLocked) {
-			return f, err
-		}
-		if !time.Now().Before(deadline) {
-			return nil, e.openError(path, &store.LockedError{Path: path, Waited: e.timeout, Err: err})
+		err := open()
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, store.ErrNotDatabase) && !strings.Contains(err.Error(), path):
+			return fmt.Errorf("%s: %w", path, err)
+		case !errors.Is(err, store.ErrLocked):
+			return err
+		case !time.Now().Before(deadline):
+			locked := &store.LockedError{Path: path, Waited: e.timeout, Err: store.ErrLocked}
+			if e.timeout == 0 {
+				return fmt.Errorf("%w (--timeout waits for it)", locked)
+			}
+			return locked
 		}
 		select {
 		case <-e.ctx.Done():
-			return nil, e.ctx.Err()
+			return fmt.Errorf("interrupted while waiting for another process to let go of %s: %w", path, e.ctx.Err())
 		case <-time.After(min(lockPoll, time.Until(deadline))):
 		}
 	}
 }
 
-// lockPoll is how often openFile tries a file another process holds.
+// lockPoll is how often waitLock tries a file another process holds.
 const lockPoll = 20 * time.Millisecond
 
 // mustExist fails for a missing path, which store.Open would create.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -74,12 +75,22 @@ func TestLockTimeout(t *testing.T) {
 	if strings.Join(tried, " ") != strings.Join(names, " ") && len(tried) != len(names) {
 		t.Fatalf("commands that open a store: %v; tested: %v", names, tried)
 	}
+	// An interrupt ends the wait at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	var errb bytes.Buffer
+	code := RunContext(ctx, []string{"scan", db, "1", "--timeout", "1m"}, nil, new(bytes.Buffer), &errb)
+	if code != ExitInterrupted || time.Since(start) > 10*time.Second || !strings.Contains(errb.String(), "interrupted while waiting for another process to let go of "+db) {
+		t.Fatalf("interrupted wait: exit %d after %v, stderr %q", code, time.Since(start), errb.String())
+	}
+
 	// The holder lets go while a command waits: the command goes ahead.
 	go func() {
 		time.Sleep(200 * time.Millisecond)
 		holder.Close()
 	}()
-	start := time.Now()
+	start = time.Now()
 	run(t, "", "get", db, "1", "a", "--timeout", "10s").ok(t).says(t, "100")
 	if took := time.Since(start); took < 150*time.Millisecond {
 		t.Fatalf("get did not wait for the holder: %v", took)
