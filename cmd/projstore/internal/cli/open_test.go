@@ -62,7 +62,7 @@ func TestLockTimeout(t *testing.T) {
 		if strings.Count(r.stderr, db) != 1 {
 			t.Fatalf("%s: the path is said more than once: %s", args[0], r.stderr)
 		}
-		if took := time.Since(start); took > 2*time.Second {
+		if took := time.Since(start); took > 10*time.Second { // at once, but for a loaded machine
 			t.Fatalf("%s without --timeout took %v", args[0], took)
 		}
 		start = time.Now()
