@@ -273,6 +273,13 @@ func TestBackupUnderWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer snap.Close()
+	// The test reads the source from the horizon on once the backup is
+	// done, and the writer may prune in between: hold the horizon.
+	hold, err := s.Snapshot(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
 	var wg sync.WaitGroup
 	var applied atomic.Int64
 	stop, start := make(chan struct{}), make(chan struct{})
