@@ -241,8 +241,10 @@ func TestJSONText(t *testing.T) {
 		`pos\":`:       `pos":`, // a value that looks like a field name
 	} {
 		b, err := ParseJSON([]byte(`{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"` + in + `"}]}`))
-		if err != nil || string(b.Ops[0].Value) != want {
-			t.Errorf("value %s: %q, %v; want %q", in, b, err, want)
+		if err != nil {
+			t.Errorf("value %s: %v", in, err)
+		} else if got := string(b.Ops[0].Value); got != want {
+			t.Errorf("value %s: %q, want %q", in, got, want)
 		}
 	}
 }
