@@ -30,6 +30,9 @@ func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if horizon > s.applied {
 		s.mu.Unlock()
@@ -58,6 +61,9 @@ func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 		return s.fail(err)
 	}
 	for _, t := range ts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := s.pruneTable(ctx, t, horizon); err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				return err
@@ -125,8 +131,7 @@ func (s *Store) pruneTable(ctx context.Context, t *table, horizon batch.Offset) 
 			}
 			s.setMeta()
 		}
-		// t is done; a done ctx still stops here (one-chunk tables check nowhere else).
-		if !ok && ctx.Err() == nil {
+		if !ok {
 			break
 		}
 		// Let readers in between chunks, then pick up where we stopped.

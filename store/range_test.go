@@ -174,6 +174,11 @@ func TestRangeStops(t *testing.T) {
 	if _, err := v.ScanContext(ctx, 1, nil, nil, 0); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ScanContext with a cancelled context: %v", err)
 	}
+	mid := newCancelAfter(3) // done after a few leaf steps
+	if rows, err := v.ScanContext(mid, 1, nil, nil, 0); !errors.Is(err, context.Canceled) || rows != nil {
+		t.Fatalf("ScanContext cancelled midway: %d rows, %v; want context.Canceled", len(rows), err)
+	}
+
 }
 
 // TestRangeDoesNotHoldUpApply: while a Range over 100,000 rows runs with

@@ -1196,3 +1196,19 @@ func TestOpenRefusesOlderFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsContextCancelled(t *testing.T) {
+	s := openMem(t, vfs.NewMem(), nil)
+	defer s.Close()
+	for i := range 50 {
+		put(t, s, 1, []byte(fmt.Sprintf("k%03d", i)), []byte("v"))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.StatsContext(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("StatsContext with a cancelled context: %v", err)
+	}
+	if _, err := s.Stats(); err != nil {
+		t.Fatalf("Stats after: %v", err)
+	}
+}

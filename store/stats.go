@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/cache"
@@ -34,6 +36,11 @@ type Stats struct {
 
 // Stats walks the store and reports its shape.
 func (s *Store) Stats() (Stats, error) {
+	return s.StatsContext(context.Background())
+}
+
+// StatsContext is Stats that stops with ctx's error when ctx is done.
+func (s *Store) StatsContext(ctx context.Context) (Stats, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.RLock()
@@ -46,9 +53,11 @@ func (s *Store) Stats() (Stats, error) {
 		Generation: s.pg.Durable().Generation, PageCount: s.pg.PageCount(),
 		FileBytes: int64(s.pg.PageCount()) * page.Size,
 	}
-	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	st.Pages.Superblock = 2
 	count := func(_ uint64, pg *page.Page, _ int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		switch pg.Type() {
 		case page.TypeBranch:
 			st.Pages.Branch++
@@ -110,6 +119,9 @@ func (s *Store) Stats() (Stats, error) {
 		return nil
 	})
 	st.Pages.Free += uint64(len(s.pg.Freed()))
-	st.Cache = s.pg.Cache().Stats() // after the walk, which warms it
+	// After the walk, which warms the cache and reads pages: the figures
+	// count it.
+	st.Cache = s.pg.Cache().Stats()
+	st.Reads, st.Writes, st.Syncs = s.pg.Counters()
 	return st, err
 }

@@ -165,8 +165,13 @@ func Read(r io.ReaderAt) Slots {
 	for id := range uint64(2) {
 		n, err := r.ReadAt(buf, int64(id)*page.Size)
 		if n < page.Size {
-			if err == nil || errors.Is(err, io.EOF) {
+			// A slot cut short is a torn store only if it carries the
+			// magic; without it, the file is some other program's, however
+			// short, and is not called corrupt.
+			if (err == nil || errors.Is(err, io.EOF)) && HasMagic(buf[:n]) {
 				err = page.Corruptf(id, "file too short for superblock slot")
+			} else if err == nil || errors.Is(err, io.EOF) {
+				err = fmt.Errorf("superblock slot %d: %w", id, ErrNotDatabase)
 			}
 			s.Err[id] = err
 			continue

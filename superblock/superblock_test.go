@@ -198,6 +198,32 @@ func TestNotADatabase(t *testing.T) {
 	}
 }
 
+// TestShortFileNotADatabase: a file too short to hold a slot is some other
+// program's unless what it holds carries the magic; with the magic, it is
+// a store cut short, and corrupt.
+func TestShortFileNotADatabase(t *testing.T) {
+	foreign := pattern(2*page.Size, 7)
+	for _, n := range []int{1, 10, offMagic + 7, page.Size - 1, page.Size, page.Size + 1, 2*page.Size - 1} {
+		_, err := superblock.Read(bytes.NewReader(foreign[:n])).Newest()
+		if !errors.Is(err, superblock.ErrNotDatabase) || errors.Is(err, page.ErrCorrupt) {
+			t.Errorf("%d foreign bytes: Newest = %v, want ErrNotDatabase only", n, err)
+		}
+		zeros := make([]byte, n)
+		if _, err := superblock.Read(bytes.NewReader(zeros)).Newest(); !errors.Is(err, superblock.ErrNotDatabase) {
+			t.Errorf("%d zero bytes: Newest = %v, want ErrNotDatabase", n, err)
+		}
+	}
+	// A slot cut short after its magic is a torn store: corrupt.
+	sb := sample(2)
+	slot := sb.Encode().Bytes()
+	for _, n := range []int{offMagic + 8, page.Size / 2, page.Size - 1} {
+		_, err := superblock.Read(bytes.NewReader(slot[:n])).Newest()
+		if !errors.Is(err, page.ErrCorrupt) {
+			t.Errorf("slot cut at %d bytes: Newest = %v, want ErrCorrupt", n, err)
+		}
+	}
+}
+
 // A slot that passes its checksum but holds values no commit writes is
 // corrupt: the fields are checked, not trusted.
 func TestInconsistentFieldsRejected(t *testing.T) {
