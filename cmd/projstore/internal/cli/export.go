@@ -59,7 +59,7 @@ func runExport(e *env, args []string, o *exportOpts) (err error) {
 	default:
 		return usagef("--format must be arrow, arrows, csv or json, not %q", o.format)
 	}
-	s, err := openRead(args[0])
+	s, err := e.openRead(args[0])
 	if err != nil {
 		return err
 	}
