@@ -110,7 +110,7 @@ func runExport(e *env, args []string, o *exportOpts) (err error) {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var p *exportProgress
 	if isTerminal(e.stderr) {
-		p = &exportProgress{w: e.stderr, total: total, start: time.Now()}
+		p = &exportProgress{w: e.stderr, total: total, now: time.Now, start: time.Now()}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -144,13 +144,14 @@ func runExport(e *env, args []string, o *exportOpts) (err error) {
 // exportProgress draws a one-line progress report of an export.
 type exportProgress struct {
 	w           io.Writer
-	total       int64
+	total       int64 // rows in the table, 0 if unknown
+	now         func() time.Time
 	start, last time.Time
 	shown       bool
 }
 
 func (p *exportProgress) update(rows int64) {
-	t := time.Now()
+	t := p.now()
 	if t.Sub(p.start) < progressDelay || t.Sub(p.last) < progressEvery {
 		return
 	}

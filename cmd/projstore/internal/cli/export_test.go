@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/projstore/projstore/batch"
@@ -92,5 +93,27 @@ func TestExport(t *testing.T) {
 	run(t, "", "export", db, "nobody", "-o", bad).fails(t, ExitFailure, "export", "no such table")
 	if _, err := os.Stat(bad); !os.IsNotExist(err) {
 		t.Fatalf("a failed export left %s: %v", bad, err)
+	}
+}
+
+// TestExportProgress: quiet for the first second, then one line redrawn
+// in place with the share done and the rate, cleared at the end.
+func TestExportProgress(t *testing.T) {
+	var buf bytes.Buffer
+	t0 := time.Unix(1000, 0)
+	now := t0
+	p := &exportProgress{w: &buf, total: 1000, now: func() time.Time { return now }, start: t0}
+	p.update(100)
+	if buf.Len() != 0 {
+		t.Fatalf("drew before a second: %q", buf.String())
+	}
+	now = t0.Add(2 * time.Second)
+	p.update(500)
+	if got := buf.String(); !strings.HasPrefix(got, "\r 50% [============            ] 500 of 1,000 rows  250 rows/s") || !strings.HasSuffix(got, "\x1b[K") {
+		t.Fatalf("progress line %q", got)
+	}
+	p.done()
+	if !strings.HasSuffix(buf.String(), "\r\x1b[K") {
+		t.Fatalf("not cleared: %q", buf.String())
 	}
 }
