@@ -195,8 +195,11 @@
 // projected and filtered column is an index or key column (covering),
 // else reads each row by its key. The scanner walks the store with
 // Snapshot.Range a batch at a time, resuming past the last key, so it
-// holds no lock between batches. Get reads one row by primary key as
-// Values, with no batch.
+// holds no lock between batches. A scan through a Tx sees, from its next
+// batch on, ops appended to the pending batch while it runs: a statement
+// that writes the table it scans (UPDATE t SET k = k + 10) collects the
+// keys first. Get reads one row by primary key as Values, decoding only
+// the asked-for columns, with no batch.
 //
 // Export writes a table as of a position as an Arrow IPC file or stream
 // (schema metadata projstore.table, projstore.position,

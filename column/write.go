@@ -810,15 +810,45 @@ func (tx *Tx) Get(table string, key []Value, cols []string) ([]Value, error) {
 	if !found {
 		return nil, ti.errorf(-1, ErrNotFound, "key %s", tupleString(key))
 	}
-	row, err := ti.decode(k, v)
-	if err != nil {
-		return nil, err
+	// Only the asked-for columns are decoded: key columns from the key
+	// (which is the one looked up), the others from the row.
+	var rv RowView
+	if err := rv.Reset(ti.layout, v); err != nil {
+		return nil, fmt.Errorf("table %q: %w", ti.t.Name, err)
 	}
 	out := make([]Value, len(idx))
 	for j, i := range idx {
-		out[j] = row[i]
+		if p := ti.valPosAt(i); p >= 0 {
+			if out[j], err = rv.Value(p); err != nil {
+				return nil, fmt.Errorf("table %q: %w", ti.t.Name, err)
+			}
+			continue
+		}
+		out[j] = ti.lookupVal(i, key)
 	}
 	return out, nil
+}
+
+// valPosAt is valPos for a full-row index (-1 for the hidden rowid).
+func (ti *tableInfo) valPosAt(i int) int {
+	if i >= len(ti.t.Columns) {
+		return -1
+	}
+	return ti.valPos[i]
+}
+
+// lookupVal returns key column i (full-row index) of a looked-up key
+// tuple, as stored.
+func (ti *tableInfo) lookupVal(i int, key []Value) Value {
+	if ti.hidden {
+		return Coerce(key[0], Integer, AffinityInteger)
+	}
+	for j, c := range ti.keyColumns() {
+		if c == i {
+			return ti.coerce(i, key[j])
+		}
+	}
+	return Value{}
 }
 
 // projection resolves column names to full-row indexes; nil is every
