@@ -111,6 +111,9 @@ func (tx *Tx) Scan(ctx context.Context, table string, opts *ScanOptions) (*Scann
 	if opts == nil {
 		opts = &ScanOptions{}
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	ti, err := tx.table(table)
 	if err != nil {
 		return nil, err

@@ -231,6 +231,9 @@ func (tx *Tx) last(t batch.TableID) ([]byte, bool, error) {
 // Catalog returns the schema the Tx reads: the snapshot's, with the
 // pending batch's DDL applied.
 func (tx *Tx) Catalog() (*Catalog, error) {
+	if tx.snap == nil {
+		return nil, errNoSnapshot
+	}
 	tx.sync()
 	if tx.cat != nil {
 		return tx.cat, nil

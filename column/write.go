@@ -15,11 +15,18 @@ import (
 // leaves the batch exactly as it was.
 
 func (tx *Tx) writable() error {
+	if tx.snap == nil {
+		return errNoSnapshot
+	}
 	if tx.b == nil {
 		return ErrReadOnly
 	}
 	return nil
 }
+
+var errNoSnapshot = fmt.Errorf("column: %w: Tx without a snapshot", ErrBadArgument)
+
+func nilArg(what string) error { return fmt.Errorf("column: %w: nil %s", ErrBadArgument, what) }
 
 func (tx *Tx) commit(ops []batch.WriteOp) {
 	tx.b.Ops = append(tx.b.Ops, ops...)
@@ -49,6 +56,9 @@ func allocID(c *Catalog, n int) (batch.TableID, batch.WriteOp) {
 func (tx *Tx) CreateTable(t *Table) (*Table, error) {
 	if err := tx.writable(); err != nil {
 		return nil, err
+	}
+	if t == nil {
+		return nil, nilArg("table")
 	}
 	c, err := tx.Catalog()
 	if err != nil {
@@ -142,6 +152,12 @@ func (tx *Tx) CreateIndex(ctx context.Context, x *Index) (*Index, error) {
 	if err := tx.writable(); err != nil {
 		return nil, err
 	}
+	if x == nil {
+		return nil, nilArg("index")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	c, err := tx.Catalog()
 	if err != nil {
 		return nil, err
@@ -219,6 +235,9 @@ func (tx *Tx) DropIndex(name string) error {
 func (tx *Tx) CreateView(v *View) error {
 	if err := tx.writable(); err != nil {
 		return err
+	}
+	if v == nil {
+		return nilArg("view")
 	}
 	c, err := tx.Catalog()
 	if err != nil {

@@ -303,3 +303,41 @@ func TestScanNoColumns(t *testing.T) {
 		t.Fatal("Next after Release")
 	}
 }
+
+// TestNilArguments: nil definitions, a nil context and a Tx without a
+// snapshot are errors, not panics.
+func TestNilArguments(t *testing.T) {
+	s := badFixture(t)
+	snap, _ := s.Snapshot(2)
+	defer snap.Close()
+	tx := NewTx(snap, batch.New(3))
+	if _, err := tx.CreateTable(nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1012 a nil context on purpose
+	if _, err := tx.CreateIndex(nil, nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+	if err := tx.CreateView(nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1012 a nil context on purpose
+	sc, err := tx.Scan(nil, "acct", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(scanRows(t, sc)); n != 2 {
+		t.Fatalf("%d rows", n)
+	}
+	sc.Release()
+	var zero Tx
+	if _, err := zero.Scan(context.Background(), "acct", nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+	if _, err := NewTx(nil, batch.New(1)).Insert("acct", nil, nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+	if _, err := zero.Get("acct", nil, nil); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+}
