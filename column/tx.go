@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"unsafe"
 
@@ -280,3 +281,28 @@ func (tx *Tx) table(name string) (*tableInfo, error) {
 
 // unsafeBytes views s as bytes, without a copy; the bytes must not change.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// Savepoint returns a mark of the pending batch as it is now, for
+// RollbackTo: a SQL statement takes one before it writes, so that a
+// statement failing halfway leaves no trace.
+func (tx *Tx) Savepoint() int {
+	if tx.b == nil {
+		return 0
+	}
+	return len(tx.b.Ops)
+}
+
+// RollbackTo drops the ops appended to the pending batch since the
+// savepoint sp, and what the Tx knew of them.
+func (tx *Tx) RollbackTo(sp int) error {
+	if tx.b == nil {
+		return ErrReadOnly
+	}
+	if sp < 0 || sp > len(tx.b.Ops) {
+		return fmt.Errorf("column: %w: savepoint %d of a batch of %d ops", ErrBadArgument, sp, len(tx.b.Ops))
+	}
+	clear(tx.b.Ops[sp:]) // let the dropped keys and values go
+	tx.b.Ops = tx.b.Ops[:sp]
+	tx.seen, tx.pending, tx.cat, tx.maxRow = 0, nil, nil, nil
+	return nil
+}

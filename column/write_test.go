@@ -341,3 +341,40 @@ func TestNilArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRollbackTo: a statement rolled back to its savepoint leaves the
+// batch and every read as before it, even if its ops are replaced by as
+// many others.
+func TestRollbackTo(t *testing.T) {
+	s := badFixture(t)
+	snap, _ := s.Snapshot(2)
+	defer snap.Close()
+	b := batch.New(3)
+	tx := NewTx(snap, b)
+	ok[[]Value](t)(tx.Insert("acct", []string{"owner"}, []Value{MakeText("cy")}))
+	before := cloneBatch(b)
+	sp := tx.Savepoint()
+	ok[[]Value](t)(tx.Insert("acct", []string{"id", "owner"}, []Value{MakeInt(10), MakeText("dee")}))
+	if _, err := tx.Delete("acct", []Value{MakeInt(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RollbackTo(sp); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, cloneBatch(b)) {
+		t.Fatal("RollbackTo left ops")
+	}
+	sc, err := tx.Scan(context.Background(), "acct", &ScanOptions{Columns: []string{"id", "owner"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tupleRows(t, sc); got != "(1, 'ann') (2, 'bob') (3, 'cy')" {
+		t.Fatalf("after rollback: %s", got)
+	}
+	if k := ok2(t)(tx.Insert("acct", []string{"owner"}, []Value{MakeText("eve")})); k[0].Int() != 4 {
+		t.Fatalf("rowid after rollback: %v", k)
+	}
+	if err := tx.RollbackTo(99); !errors.Is(err, ErrBadArgument) {
+		t.Fatal(err)
+	}
+}
