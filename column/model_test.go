@@ -223,7 +223,7 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 			proj = []int{0}
 		}
 	}
-	opts := &ScanOptions{Columns: cols, BatchSize: rapid.SampledFrom([]int{1, 3, 4096}).Draw(t, "batch size"), Allocator: mem}
+	opts := &ScanOptions{Columns: cols, BatchSize: rapid.SampledFrom([]int{1, 3, 4096}).Draw(t, "batch size"), Allocator: mem, Reverse: rapid.Bool().Draw(t, "reverse")}
 	var x *Index
 	if len(m.idx) > 0 && rapid.Bool().Draw(t, "index scan") {
 		x = rapid.SampledFrom(m.idx).Draw(t, "index")
@@ -317,7 +317,7 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 		}
 		want = append(want, kr{sortKey, out})
 	}
-	sort.Slice(want, func(i, j int) bool { return want[i].k < want[j].k })
+	sort.Slice(want, func(i, j int) bool { return (want[i].k < want[j].k) != opts.Reverse })
 	if len(got) != len(want) {
 		t.Fatalf("scan %s %+v: %d rows, model has %d\ngot %v\nwant %v", name, opts, len(got), len(want), got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/projstore/projstore/batch"
 )
 
 // DefaultBatchSize is the number of rows in a scan's record batches when
@@ -51,6 +52,7 @@ type ScanOptions struct {
 	Lower     *Bound   // on the primary key, or on the index's columns
 	Upper     *Bound
 	Filters   []Filter
+	Reverse   bool             // descending key order
 	BatchSize int              // rows per record batch; 0: DefaultBatchSize
 	Allocator memory.Allocator // nil: memory.DefaultAllocator
 }
@@ -88,14 +90,16 @@ type Scanner struct {
 	nIdx      int  // index columns (index scans)
 	keyCols   []int
 
-	lo, hi []byte
-	resume []byte
-	done   bool
-	cur    arrow.RecordBatch
-	err    error
-	kbuf   []Value
-	pks    [][]byte
-	proj   *Projection
+	lo, hi   []byte
+	resume   []byte // forward: where the next batch starts
+	resumeHi []byte // reverse: where the next batch ends
+	reverse  bool
+	done     bool
+	cur      arrow.RecordBatch
+	err      error
+	kbuf     []Value
+	pks      [][]byte
+	proj     *Projection
 }
 
 type keyFilter struct {
@@ -219,7 +223,7 @@ func (tx *Tx) Scan(ctx context.Context, table string, opts *ScanOptions) (*Scann
 	if s.hi, err = s.bound(opts.Upper, boundCols, true); err != nil {
 		return nil, err
 	}
-	s.resume = s.lo
+	s.resume, s.resumeHi, s.reverse = s.lo, s.hi, opts.Reverse
 	md := arrow.NewMetadata([]string{MetaTable, MetaPosition}, []string{ti.t.Name, strconv.FormatUint(uint64(tx.snap.Position()), 10)})
 	s.schema = arrow.NewSchema(fields, &md)
 	mem := opts.Allocator
@@ -353,8 +357,21 @@ func (s *Scanner) Next() bool {
 
 // stopAt records where the next batch starts: just past key k.
 func (s *Scanner) stopAt(k []byte) error {
-	s.resume = append(append(make([]byte, 0, len(k)+1), k...), 0)
+	if s.reverse {
+		s.resumeHi = append([]byte(nil), k...) // the next batch ends before k
+	} else {
+		s.resume = append(append(make([]byte, 0, len(k)+1), k...), 0)
+	}
 	return errStop
+}
+
+// walk walks store table t from where the last batch stopped, in the
+// scan's direction.
+func (s *Scanner) walk(t batch.TableID, fn func(k, v []byte) error) error {
+	if s.reverse {
+		return s.tx.walkReverse(s.ctx, t, s.lo, s.resumeHi, fn)
+	}
+	return s.tx.walk(s.ctx, t, s.resume, s.hi, fn)
 }
 
 func (s *Scanner) fillTable() (int, error) {
@@ -362,7 +379,7 @@ func (s *Scanner) fillTable() (int, error) {
 	ti := s.ti
 	var rv RowView
 	fields := s.rb.Fields()
-	err := s.tx.walk(s.ctx, ti.t.ID, s.resume, s.hi, func(k, v []byte) error {
+	err := s.walk(ti.t.ID, func(k, v []byte) error {
 		if s.needKey {
 			if s.rowidFast && len(k) == 9 && k[0] == tagNumber {
 				s.kbuf = append(s.kbuf[:0], MakeInt(int64(binary.BigEndian.Uint64(k[1:])^1<<63)))
@@ -454,7 +471,7 @@ var errSkip = fmt.Errorf("skip")
 func (s *Scanner) fillCovering() (int, error) {
 	n := 0
 	fields := s.rb.Fields()
-	err := s.tx.walk(s.ctx, s.x.ID, s.resume, s.hi, func(k, v []byte) error {
+	err := s.walk(s.x.ID, func(k, v []byte) error {
 		if err := s.indexRow(k); err == errSkip {
 			return nil
 		} else if err != nil {
@@ -486,7 +503,7 @@ func (s *Scanner) fillIndexed() (int, error) {
 	for n < s.size && !s.done {
 		want := s.size - n
 		s.pks = s.pks[:0]
-		err := s.tx.walk(s.ctx, s.x.ID, s.resume, s.hi, func(k, v []byte) error {
+		err := s.walk(s.x.ID, func(k, v []byte) error {
 			if err := s.indexRow(k); err == errSkip {
 				return nil
 			} else if err != nil {

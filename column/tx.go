@@ -306,3 +306,93 @@ func (tx *Tx) RollbackTo(sp int) error {
 	tx.seen, tx.pending, tx.cat, tx.maxRow = 0, nil, nil, nil
 	return nil
 }
+
+// walkReverse is walk in descending key order. It reads the store through
+// an iterator (which copies each row and takes the read lock per step),
+// so fn may read through the Tx; ctx is checked every 256 rows.
+func (tx *Tx) walkReverse(ctx context.Context, t batch.TableID, start, end []byte, fn func(k, v []byte) error) error {
+	tx.sync()
+	pt := tx.pending[t]
+	var keys []string // pending keys in [start, end), ascending; used from the end
+	if pt != nil {
+		if pt.sorted == nil {
+			pt.sorted = make([]string, 0, len(pt.ops))
+			for k := range pt.ops {
+				pt.sorted = append(pt.sorted, k)
+			}
+			sort.Strings(pt.sorted)
+		}
+		keys = pt.sorted
+		lo := sort.SearchStrings(keys, string(start))
+		hi := len(keys)
+		if end != nil {
+			hi = sort.SearchStrings(keys, string(end))
+		}
+		if lo > hi {
+			lo = hi
+		}
+		keys = keys[lo:hi]
+	}
+	emit := func(k string) error {
+		op := &tx.b.Ops[pt.ops[k]]
+		if op.Kind != batch.OpPut {
+			return nil
+		}
+		return fn(op.Key, op.Value)
+	}
+	err := func() error {
+		if pt != nil && pt.dropped {
+			return nil
+		}
+		if end != nil && string(start) >= string(end) {
+			return nil
+		}
+		it, err := tx.snap.NewIterator(t, start, end)
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		n := 0
+		for ok := it.Last(); ok; ok = it.Prev() {
+			if n++; n%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			k := it.Key()
+			for len(keys) > 0 {
+				last := keys[len(keys)-1]
+				c := bytes.Compare(unsafeBytes(last), k)
+				if c < 0 {
+					break
+				}
+				if err := emit(last); err != nil {
+					return err
+				}
+				keys = keys[:len(keys)-1]
+				if c == 0 {
+					k = nil
+					break
+				}
+			}
+			if k == nil {
+				continue
+			}
+			if err := fn(k, it.Value()); err != nil {
+				return err
+			}
+		}
+		return it.Error()
+	}()
+	if err == nil {
+		for i := len(keys) - 1; i >= 0; i-- {
+			if err = emit(keys[i]); err != nil {
+				break
+			}
+		}
+	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
