@@ -238,7 +238,16 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 	}
 	var lo, hi *Bound
 	kc := m.keyCols()
-	boundable := x == nil && (m.rowidSlot() >= 0 || def.Columns[kc[0]].Type == Integer || def.Columns[kc[0]].Type == Text)
+	// Bounds on a column whose values all order by value as their keys do
+	// (one storage class after affinity, or the rowid).
+	oneClass := func(c int) bool {
+		switch def.Columns[c].Type {
+		case Integer, Text, Real:
+			return true
+		}
+		return false
+	}
+	boundable := (x == nil && (m.rowidSlot() >= 0 || oneClass(kc[0]))) || (x != nil && oneClass(first))
 	if boundable && rapid.Bool().Draw(t, "lower") {
 		lo = &Bound{Values: []Value{genModelValue(t, "lo")}, Exclusive: rapid.Bool().Draw(t, "lo excl")}
 		if lo.Values[0].IsNull() {
@@ -275,12 +284,11 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 	for k, r := range m.rows {
 		if lo != nil || hi != nil {
 			var c Value
-			if m.rowidSlot() >= 0 {
-				c = r[m.rowidSlot()]
-			} else {
-				c = r[first]
+			col := first
+			if x == nil && m.rowidSlot() >= 0 {
+				col = m.rowidSlot()
 			}
-			col := kc[0]
+			c = r[col]
 			coerce := func(v Value) Value {
 				if col < len(def.Columns) {
 					return storeValue(&def.Columns[col], v)
