@@ -186,7 +186,8 @@
 // Tx.Scan returns a Scanner, an array.RecordReader of record batches of
 // ScanOptions.BatchSize rows (DefaultBatchSize, 4,096) in key order (or
 // descending, with Reverse: through a store iterator, which copies each
-// row and so costs more than the forward walk),
+// row and so costs more than the forward walk; Limit stops after as
+// many rows),
 // whose schema is the table's at the snapshot's position (a column of
 // mixed classes as MixedType) with the table and position in its
 // metadata. Only the projected columns are decoded; Lower and Upper

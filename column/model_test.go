@@ -223,7 +223,8 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 			proj = []int{0}
 		}
 	}
-	opts := &ScanOptions{Columns: cols, BatchSize: rapid.SampledFrom([]int{1, 3, 4096}).Draw(t, "batch size"), Allocator: mem, Reverse: rapid.Bool().Draw(t, "reverse")}
+	opts := &ScanOptions{Columns: cols, BatchSize: rapid.SampledFrom([]int{1, 3, 4096}).Draw(t, "batch size"), Allocator: mem, Reverse: rapid.Bool().Draw(t, "reverse"),
+		Limit: rapid.SampledFrom([]int{0, 0, 1, 2, 5}).Draw(t, "limit")}
 	var x *Index
 	if len(m.idx) > 0 && rapid.Bool().Draw(t, "index scan") {
 		x = rapid.SampledFrom(m.idx).Draw(t, "index")
@@ -326,6 +327,9 @@ func checkScan(t *rapid.T, tx *Tx, m *mTable, name string, mem memory.Allocator)
 		want = append(want, kr{sortKey, out})
 	}
 	sort.Slice(want, func(i, j int) bool { return (want[i].k < want[j].k) != opts.Reverse })
+	if opts.Limit > 0 && len(want) > opts.Limit {
+		want = want[:opts.Limit]
+	}
 	if len(got) != len(want) {
 		t.Fatalf("scan %s %+v: %d rows, model has %d\ngot %v\nwant %v", name, opts, len(got), len(want), got, want)
 	}

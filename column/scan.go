@@ -53,6 +53,7 @@ type ScanOptions struct {
 	Upper     *Bound
 	Filters   []Filter
 	Reverse   bool             // descending key order
+	Limit     int              // stop after this many rows; 0: no limit
 	BatchSize int              // rows per record batch; 0: DefaultBatchSize
 	Allocator memory.Allocator // nil: memory.DefaultAllocator
 }
@@ -80,6 +81,9 @@ type Scanner struct {
 	schema *arrow.Schema
 	rb     *array.RecordBuilder
 	size   int
+	want   int   // rows the batch being filled may take
+	limit  int64 // 0: none
+	rows   int64 // rows delivered so far
 
 	out       []source
 	keyFilt   []keyFilter
@@ -224,6 +228,10 @@ func (tx *Tx) Scan(ctx context.Context, table string, opts *ScanOptions) (*Scann
 		return nil, err
 	}
 	s.resume, s.resumeHi, s.reverse = s.lo, s.hi, opts.Reverse
+	if opts.Limit < 0 {
+		return nil, ti.errorf(-1, ErrBadArgument, "negative limit %d", opts.Limit)
+	}
+	s.limit = int64(opts.Limit)
 	md := arrow.NewMetadata([]string{MetaTable, MetaPosition}, []string{ti.t.Name, strconv.FormatUint(uint64(tx.snap.Position()), 10)})
 	s.schema = arrow.NewSchema(fields, &md)
 	mem := opts.Allocator
@@ -323,6 +331,16 @@ func (s *Scanner) Next() bool {
 	if s.done || s.err != nil || s.rb == nil {
 		return false
 	}
+	s.want = s.size
+	if s.limit > 0 {
+		if left := s.limit - s.rows; left < int64(s.want) {
+			s.want = int(left)
+		}
+		if s.want == 0 {
+			s.done = true
+			return false
+		}
+	}
 	var n int
 	var err error
 	switch {
@@ -351,6 +369,7 @@ func (s *Scanner) Next() bool {
 		s.done = true
 		return false
 	}
+	s.rows += int64(n)
 	s.cur = rec
 	return true
 }
@@ -430,12 +449,12 @@ func (s *Scanner) fillTable() (int, error) {
 				}
 			}
 		}
-		if n++; n == s.size {
+		if n++; n == s.want {
 			return s.stopAt(k)
 		}
 		return nil
 	})
-	if err == nil && n < s.size {
+	if err == nil && n < s.want {
 		s.done = true
 	}
 	return n, err
@@ -482,12 +501,12 @@ func (s *Scanner) fillCovering() (int, error) {
 				return fmt.Errorf("index %q: %w", s.x.Name, err)
 			}
 		}
-		if n++; n == s.size {
+		if n++; n == s.want {
 			return s.stopAt(k)
 		}
 		return nil
 	})
-	if err == nil && n < s.size {
+	if err == nil && n < s.want {
 		s.done = true
 	}
 	return n, err
@@ -500,8 +519,8 @@ func (s *Scanner) fillIndexed() (int, error) {
 	n := 0
 	ti := s.ti
 	fields := s.rb.Fields()
-	for n < s.size && !s.done {
-		want := s.size - n
+	for n < s.want && !s.done {
+		want := s.want - n
 		s.pks = s.pks[:0]
 		err := s.walk(s.x.ID, func(k, v []byte) error {
 			if err := s.indexRow(k); err == errSkip {
