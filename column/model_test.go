@@ -609,6 +609,7 @@ func TestModel(t *testing.T) {
 				t.Fatal(err)
 			}
 			history = append(history, m)
+			checkIndexes(t, s, m, mem)
 			// Scans at random positions.
 			for range rapid.IntRange(1, 3).Draw(t, "reads") {
 				p := batch.Offset(rapid.IntRange(0, int(s.AppliedPosition())).Draw(t, "position"))
@@ -672,4 +673,50 @@ func pickRow(t *rapid.T, m *mTable) ([]Value, []Value) {
 		key = append(key, row[i])
 	}
 	return row, key
+}
+
+// checkIndexes: every index holds exactly one entry per row of its table,
+// with the row's values: a covering scan of the index columns, in index
+// order, equals the model's rows sorted by those values and their keys.
+func checkIndexes(t *rapid.T, s *store.Store, m mState, mem memory.Allocator) {
+	snap, err := s.Snapshot(s.AppliedPosition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tx := NewTx(snap, nil)
+	for name, mt := range m {
+		for _, x := range mt.idx {
+			sc, err := tx.Scan(context.Background(), name, &ScanOptions{Index: x.Name, Columns: x.Columns, Allocator: mem})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := scanRowsT(t, sc)
+			sc.Release()
+			cols := mt.idxCols(x)
+			type e struct {
+				k   string
+				row []Value
+			}
+			var want []e
+			for k, r := range mt.rows {
+				var p []byte
+				row := make([]Value, len(cols))
+				for j, i := range cols {
+					p = AppendKey(p, r[i])
+					row[j] = r[i]
+				}
+				want = append(want, e{string(p) + k, row})
+			}
+			sort.Slice(want, func(i, j int) bool { return want[i].k < want[j].k })
+			if len(got) != len(want) {
+				t.Fatalf("index %s: %d entries, table has %d rows", x.Name, len(got), len(want))
+			}
+			for i := range got {
+				if tupleString(got[i]) != tupleString(want[i].row) {
+					t.Fatalf("index %s: entry %d is %v, model %v", x.Name, i, got[i], want[i].row)
+				}
+			}
+		}
+	}
 }
