@@ -227,6 +227,43 @@ func BenchmarkScan8Past(b *testing.B) {
 	benchScan(b, func(f *benchFixture) batch.Offset { return f.p0 }, nil)
 }
 
+// BenchmarkScanFilter: every column of the rows where i1 < 7000 (0.1%),
+// the filter evaluated on the encoded rows before anything is built.
+func BenchmarkScanFilter(b *testing.B) {
+	benchScanOpts(b, &ScanOptions{Filters: []Filter{{Column: "i1", Op: Lt, Value: MakeInt(7000)}}}, 1000)
+}
+
+// BenchmarkScanKeyRange: every column of 1% of the rows, by a primary-key
+// range that becomes the store range.
+func BenchmarkScanKeyRange(b *testing.B) {
+	benchScanOpts(b, &ScanOptions{Lower: &Bound{Values: []Value{MakeInt(500_001)}}, Upper: &Bound{Values: []Value{MakeInt(510_000)}}}, 10_000)
+}
+
+func benchScanOpts(b *testing.B, opts *ScanOptions, want int64) {
+	f := getBench(b)
+	snap, err := f.s.Snapshot(f.p1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer snap.Close()
+	tx := NewTx(snap, nil)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sc, err := tx.Scan(context.Background(), "bench", opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int64
+		for sc.Next() {
+			rows += sc.RecordBatch().NumRows()
+		}
+		if sc.Err() != nil || rows != want {
+			b.Fatalf("%d rows, %v; want %d", rows, sc.Err(), want)
+		}
+		sc.Release()
+	}
+}
+
 // BenchmarkSQLiteScan8: the same full scan through modernc.org/sqlite's
 // database/sql API (SELECT of the 8 columns), the figure to beat.
 func BenchmarkSQLiteScan8(b *testing.B) {
