@@ -213,5 +213,11 @@
 // Malformed keys, rows and catalog entries return errors wrapping
 // ErrCorrupt, never a panic (fuzz targets FuzzDecodeKey, FuzzDecodeRow,
 // FuzzUnmarshalTable). Invalid definitions return a *SchemaError
-// wrapping a sentinel such as ErrDuplicateColumn.
+// wrapping a sentinel such as ErrDuplicateColumn. Reads and writes
+// through a Tx return a *TableError naming the table, index and column
+// (and, for ErrNoTable, the position read), wrapping ErrNoTable,
+// ErrNoIndex, ErrNoView, ErrExists, ErrNotFound, ErrDuplicateKey,
+// ErrNotNull, ErrUnique, ErrType, ErrTooLarge, ErrBadArgument or
+// ErrUnknownColumn; a store error (ErrPositionAhead, ErrPruned,
+// ErrClosed) comes through as it is.
 package column
