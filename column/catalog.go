@@ -57,7 +57,6 @@ type tableInfo struct {
 	layout  *Layout
 	valCols []int            // Table.ValueColumns
 	valPos  []int            // per column: its index in the row layout, or -1 (key)
-	keyPos  []int            // per column: its index in the key tuple, or -1
 	rowid   int              // the rowid column, -1 if hidden or none
 	hidden  bool             // keyed by a hidden rowid
 	indexes []*Index         // sorted by name
@@ -73,9 +72,8 @@ func newTableInfo(t *Table) (*tableInfo, error) {
 	}
 	ti := &tableInfo{t: t, layout: l, valCols: t.ValueColumns(), rowid: -1, idxCols: map[*Index][]int{}}
 	ti.valPos = make([]int, len(t.Columns))
-	ti.keyPos = make([]int, len(t.Columns))
 	for i := range t.Columns {
-		ti.valPos[i], ti.keyPos[i] = -1, -1
+		ti.valPos[i] = -1
 	}
 	for j, i := range ti.valCols {
 		ti.valPos[i] = j
@@ -83,13 +81,6 @@ func newTableInfo(t *Table) (*tableInfo, error) {
 	if col, ok := t.Rowid(); ok {
 		ti.rowid = col
 		ti.hidden = col < 0
-		if col >= 0 {
-			ti.keyPos[col] = 0
-		}
-	} else {
-		for j, i := range t.PrimaryKey {
-			ti.keyPos[i] = j
-		}
 	}
 	return ti, nil
 }

@@ -3,6 +3,7 @@ package column
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -485,7 +486,8 @@ func (s *Scanner) indexRow(k []byte) error {
 	return nil
 }
 
-var errSkip = fmt.Errorf("skip")
+// errSkip marks an index entry a filter rejects.
+var errSkip = errors.New("skip")
 
 func (s *Scanner) fillCovering() (int, error) {
 	n := 0
