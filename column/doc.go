@@ -142,7 +142,10 @@
 // views share one namespace, compared as SQLite compares identifiers).
 // A table's rows live in the store table Table.ID: key AppendKey of the
 // primary-key columns (or of the rowid: an INTEGER PRIMARY KEY column,
-// else a hidden one), value the row encoding of the other columns. An
+// else a hidden one), value the row encoding of the other columns. A
+// table with another PRIMARY KEY has no rowid (as SQLite's WITHOUT ROWID
+// tables); "rowid", "_rowid_" and "oid" name the rowid where there is one
+// and no column has the name. An
 // index's entries live in Index.ID:
 //
 //	key                                       value
