@@ -368,53 +368,7 @@ func (sm *storeModel) iterateSnapshot(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("Snapshot.NewIterator at %d: %v", pos, err)
 	}
-	rows := sn.at.scan(tid, lo, hi, pos)
-	idx, valid := -1, false
-	for step := range rapid.IntRange(1, 20).Draw(t, "steps") {
-		move := rapid.SampledFrom([]string{"first", "last", "seekge", "seeklt", "next", "next", "prev", "prev", "apply", "prune"}).Draw(t, "move")
-		var ok bool
-		switch move {
-		case "first":
-			ok, idx = it.First(), 0
-		case "last":
-			ok, idx = it.Last(), len(rows)-1
-		case "seekge", "seeklt":
-			k := sm.drawKey(t, "seek")
-			idx = searchKV(rows, k)
-			if move == "seekge" {
-				ok = it.SeekGE(k)
-			} else {
-				ok, idx = it.SeekLT(k), idx-1
-			}
-		case "next":
-			ok = it.Next()
-			if valid {
-				idx++
-			}
-		case "prev":
-			ok = it.Prev()
-			if valid {
-				idx--
-			}
-		case "apply":
-			sm.batch(t)
-			continue
-		case "prune":
-			sm.prune(t)
-			continue
-		}
-		valid = valid || move != "next" && move != "prev"
-		valid = valid && idx >= 0 && idx < len(rows)
-		if ok != valid || it.Valid() != valid {
-			t.Fatalf("snapshot at %d, step %d %s at model index %d of %d: iterator says %v/%v (err %v)", pos, step, move, idx, len(rows), ok, it.Valid(), it.Error())
-		}
-		if valid && (!bytes.Equal(it.Key(), rows[idx].Key) || !bytes.Equal(it.Value(), rows[idx].Value)) {
-			t.Fatalf("snapshot at %d, step %d %s: iterator at %s (%d bytes), model at %s (%d bytes)", pos, step, move, shortKey(it.Key()), len(it.Value()), shortKey(rows[idx].Key), len(rows[idx].Value))
-		}
-	}
-	if err := it.Close(); err != nil {
-		t.Fatalf("snapshot iterator: %v", err)
-	}
+	sm.drive(t, it, sn.at.scan(tid, lo, hi, pos), fmt.Sprintf("snapshot at %d", pos), "apply", "prune")
 }
 
 // closeSnapshot closes a random open snapshot: Prune may pass it now.
@@ -628,14 +582,18 @@ func (sm *storeModel) iterate(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("NewIterator: %v", err)
 	}
-	rows := sm.m.scan(tid, lo, hi, pos)
-	search := func(k []byte) int {
-		i, _ := slices.BinarySearchFunc(rows, k, func(kv store.KV, k []byte) int { return bytes.Compare(kv.Key, k) })
-		return i
-	}
+	sm.drive(t, it, sm.m.scan(tid, lo, hi, pos), fmt.Sprintf("iterator at %d", pos), "apply")
+}
+
+// drive moves it at random (first, last, seeks, next, prev), and between
+// moves runs the extra actions ("apply", "prune") it is given, checking
+// every position against rows, the model's rows of its range at its
+// position. It closes it.
+func (sm *storeModel) drive(t *rapid.T, it *store.Iterator, rows []store.KV, what string, extra ...string) {
+	moves := append([]string{"first", "last", "seekge", "seeklt", "next", "next", "prev", "prev"}, extra...)
 	idx, valid := -1, false
 	for step := range rapid.IntRange(1, 25).Draw(t, "steps") {
-		move := rapid.SampledFrom([]string{"first", "last", "seekge", "seeklt", "next", "next", "prev", "prev", "apply"}).Draw(t, "move")
+		move := rapid.SampledFrom(moves).Draw(t, "move")
 		var ok bool
 		switch move {
 		case "first":
@@ -644,10 +602,10 @@ func (sm *storeModel) iterate(t *rapid.T) {
 			ok, idx = it.Last(), len(rows)-1
 		case "seekge":
 			k := sm.drawKey(t, "seek")
-			ok, idx = it.SeekGE(k), search(k)
+			ok, idx = it.SeekGE(k), searchKV(rows, k)
 		case "seeklt":
 			k := sm.drawKey(t, "seek")
-			ok, idx = it.SeekLT(k), search(k)-1
+			ok, idx = it.SeekLT(k), searchKV(rows, k)-1
 		case "next":
 			ok = it.Next()
 			if valid {
@@ -661,18 +619,21 @@ func (sm *storeModel) iterate(t *rapid.T) {
 		case "apply":
 			sm.batch(t)
 			continue
+		case "prune":
+			sm.prune(t)
+			continue
 		}
 		valid = valid || move != "next" && move != "prev"
 		valid = valid && idx >= 0 && idx < len(rows)
 		if ok != valid || it.Valid() != valid {
-			t.Fatalf("step %d %s at model index %d of %d: iterator says %v/%v (err %v)", step, move, idx, len(rows), ok, it.Valid(), it.Error())
+			t.Fatalf("%s, step %d %s at model index %d of %d: iterator says %v/%v (err %v)", what, step, move, idx, len(rows), ok, it.Valid(), it.Error())
 		}
 		if valid && (!bytes.Equal(it.Key(), rows[idx].Key) || !bytes.Equal(it.Value(), rows[idx].Value)) {
-			t.Fatalf("step %d %s: iterator at %q (%d bytes), model at %q (%d bytes)", step, move, shortKey(it.Key()), len(it.Value()), shortKey(rows[idx].Key), len(rows[idx].Value))
+			t.Fatalf("%s, step %d %s: iterator at %q (%d bytes), model at %q (%d bytes)", what, step, move, shortKey(it.Key()), len(it.Value()), shortKey(rows[idx].Key), len(rows[idx].Value))
 		}
 	}
 	if err := it.Close(); err != nil {
-		t.Fatalf("iterator: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
