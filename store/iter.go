@@ -311,21 +311,16 @@ func (it *Iterator) settle() bool {
 	if c == nil {
 		return false
 	}
-	k := userKey(c, history)
+	k, stamp, r := c.Entry()
+	it.created = batch.Offset(stamp)
+	if history {
+		k, it.created, _ = splitHistKey(k) // visible() checked the length
+	}
 	if it.forward && it.upper != nil && bytes.Compare(k, it.upper) >= 0 {
 		return false
 	}
 	if !it.forward && it.lower != nil && bytes.Compare(k, it.lower) < 0 {
 		return false
-	}
-	r, err := c.Ref()
-	if err != nil {
-		it.err = err
-		return false
-	}
-	it.created = batch.Offset(c.Stamp())
-	if history {
-		_, it.created, _ = splitHistKey(c.Key())
 	}
 	tree := &it.t.cur
 	if history {
@@ -342,6 +337,7 @@ func (it *Iterator) settle() bool {
 		it.kbuf = append(it.kbuf[:0], k...)
 		it.key = it.kbuf
 	}
+	var err error
 	if it.vbuf, err = tree.Value(it.vbuf[:0], r); err != nil {
 		it.err = err
 		return false
