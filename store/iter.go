@@ -374,10 +374,14 @@ func (s *Store) Scan(t batch.TableID, start, end []byte, limit int) ([]KV, error
 	return s.ScanAt(t, start, end, limit, pos)
 }
 
-// scanChunk bounds the rows a scan reads under one hold of the read lock:
-// about one leaf of 100-byte rows, so Apply waits for at most a leaf step
-// (DESIGN.md §2.6), while the lock's cost still spreads over many rows.
+// A scan reads about one leaf under one hold of the read lock: at least
+// scanChunk rows, and more while they add up to less than a page of keys and
+// values, so Apply waits for at most a leaf step (DESIGN.md §2.6) while the
+// lock's cost spreads over many rows. With 100-byte rows that is 35 rows.
 const scanChunk = 16
+
+// scanChunkMax bounds a chunk of small rows (see walkBetween).
+const scanChunkMax = 256
 
 // ScanAt returns up to limit rows of table t in [start, end) as of pos.
 func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
@@ -455,7 +459,10 @@ func (s *Store) walkBetween(ctx context.Context, it *Iterator, fn, between func(
 			s.mu.RUnlock()
 			return it.err
 		}
-		for range scanChunk {
+		// A chunk ends after scanChunk rows or a leaf's worth of bytes,
+		// whichever comes last (small rows pack many to a leaf), but never
+		// past scanChunkMax rows.
+		for n, size := 0, 0; n < scanChunkMax && (n < scanChunk || size < page.Size); n++ {
 			var ok bool
 			if first {
 				it.place(it.lower, true, false)
@@ -471,6 +478,7 @@ func (s *Store) walkBetween(ctx context.Context, it *Iterator, fn, between func(
 				s.mu.RUnlock()
 				return err
 			}
+			size += len(it.key) + len(it.value)
 		}
 		it.own()
 		s.mu.RUnlock()
