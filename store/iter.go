@@ -245,6 +245,9 @@ func (it *Iterator) skip(c *btree.Cursor, history bool) {
 		c.Reset(&btree.Tree{})
 		return
 	}
+	if !history && it.pos == it.s.applied {
+		return // every current row was created at or before the applied position
+	}
 	for c.Valid() && !it.visible(c, history) {
 		if it.err != nil {
 			c.Reset(&btree.Tree{})
