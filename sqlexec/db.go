@@ -1,0 +1,1125 @@
+package sqlexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/projstore/projstore/column"
+	"github.com/projstore/projstore/sqlexec/sqlparse"
+)
+
+// Source is a table as the executor reads it: a stream of Arrow record
+// batches holding every column of the table in its declared order. Values
+// of a column are read with column.ValueAt, so a column may be a typed
+// array or column.MixedType. The store-backed scanner of package column
+// is to satisfy it; memTable does for in-memory databases.
+type Source interface {
+	Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error
+}
+
+// scanBatchRows is the number of rows per batch of an in-memory scan.
+const scanBatchRows = 1024
+
+// memTable is an in-memory table.
+type memTable struct {
+	def     column.Table
+	affs    []aff
+	colls   []collation
+	notNull []bool
+	dflt    []sqlparse.Expr
+	ipk     int // INTEGER PRIMARY KEY column, or -1
+	uniques []*uniqueCons
+	rows    [][]Value
+	rowids  []int64
+	maxRow  int64
+}
+
+type uniqueCons struct {
+	name  string // index name, "" for table constraints
+	cols  []int
+	colls []collation
+	keys  map[string]int // key -> row index
+}
+
+func (t *memTable) affinity(i int) column.Affinity {
+	return column.AffinityOf(t.def.Columns[i].DeclType)
+}
+
+// Scan implements Source: the rows as record batches of column.MixedType
+// arrays.
+func (t *memTable) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	fields := make([]arrow.Field, len(t.def.Columns))
+	for i, c := range t.def.Columns {
+		fields[i] = arrow.Field{Name: c.Name, Type: column.MixedType, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	for start := 0; start < len(t.rows); start += scanBatchRows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(start+scanBatchRows, len(t.rows))
+		b := array.NewRecordBuilder(mem, schema)
+		for _, r := range t.rows[start:end] {
+			for i := range fields {
+				if err := column.AppendValue(b.Field(i), r[i]); err != nil {
+					b.Release()
+					return err
+				}
+			}
+		}
+		rec := b.NewRecordBatch()
+		b.Release()
+		err := fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanRows reads the table through its Source into rows of values.
+func (t *memTable) scanRows(x *execCtx) ([][]Value, error) {
+	if x == nil || x.db == nil {
+		return nil, errors.New("sqlexec: scan without a database")
+	}
+	// A statement sees one state of each table: scan it once.
+	if rows, ok := x.scans[t]; ok {
+		return rows, nil
+	}
+	out := make([][]Value, 0, len(t.rows))
+	err := t.Scan(x.ctx(), x.db.mem, func(rec arrow.RecordBatch) error {
+		n := int(rec.NumRows())
+		nc := int(rec.NumCols())
+		flat := make([]Value, n*nc)
+		for j := 0; j < nc; j++ {
+			col := rec.Column(j)
+			for i := 0; i < n; i++ {
+				v, err := column.ValueAt(col, i)
+				if err != nil {
+					return err
+				}
+				flat[i*nc+j] = v
+			}
+		}
+		for i := 0; i < n; i++ {
+			out = append(out, flat[i*nc:(i+1)*nc:(i+1)*nc])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if x.scans == nil {
+		x.scans = map[*memTable][][]Value{}
+	}
+	x.scans[t] = out
+	return out, nil
+}
+
+func (x *execCtx) ctx() context.Context {
+	if x.goctx != nil {
+		return x.goctx
+	}
+	return context.Background()
+}
+
+type viewDef struct {
+	name      string
+	columns   []string
+	sel       *sqlparse.Select
+	expanding bool
+}
+
+type indexDef struct {
+	name  string
+	table string
+}
+
+// DB is an in-memory SQL database with SQLite's semantics.
+type DB struct {
+	mu      sync.Mutex
+	mem     memory.Allocator
+	tables  map[string]*memTable
+	views   map[string]*viewDef
+	indexes map[string]*indexDef
+	tx      *txState
+}
+
+type txState struct {
+	tables  map[string]*memTable
+	views   map[string]*viewDef
+	indexes map[string]*indexDef
+}
+
+// NewMemory returns an empty in-memory database whose scans allocate from
+// mem (memory.DefaultAllocator if nil).
+func NewMemory(mem memory.Allocator) *DB {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &DB{mem: mem, tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}}
+}
+
+// RunError is an error raised while a query runs, after it compiled (an
+// integer overflow in sum(), a bad LIMIT, an error in a function). SQLite's
+// sqllogictest harness treats it as the end of the result set.
+type RunError struct{ Err error }
+
+func (e *RunError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *RunError) Unwrap() error { return e.Err }
+
+// RunError marks the error for callers that match on behaviour.
+func (e *RunError) RunError() bool { return true }
+
+// Result is a query result: column names and rows of int64, float64,
+// string, []byte or nil.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// Exec runs every statement of sql and returns the number of rows the
+// last one changed.
+func (db *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	var changed int64
+	err := db.run(ctx, sql, args, func(rs *resultSet, n int64) { changed = n })
+	return changed, err
+}
+
+// Query runs sql (one or more statements) and returns the result of the
+// last one.
+func (db *DB) Query(ctx context.Context, sql string, args ...any) (*Result, error) {
+	var last *resultSet
+	err := db.run(ctx, sql, args, func(rs *resultSet, n int64) { last = rs })
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if last == nil {
+		return res, nil
+	}
+	for _, c := range last.cols {
+		res.Columns = append(res.Columns, c.name)
+	}
+	for _, r := range last.rows {
+		out := make([]any, len(r))
+		for i, v := range r {
+			out[i] = goValue(v)
+		}
+		res.Rows = append(res.Rows, out)
+	}
+	return res, nil
+}
+
+// QueryRecords runs a query and returns its result as Arrow record batches
+// of column.MixedType columns. The caller releases them.
+func (db *DB) QueryRecords(ctx context.Context, mem memory.Allocator, sql string, args ...any) ([]arrow.RecordBatch, error) {
+	var last *resultSet
+	if err := db.run(ctx, sql, args, func(rs *resultSet, n int64) { last = rs }); err != nil {
+		return nil, err
+	}
+	if last == nil {
+		return nil, errors.New("sqlexec: statement returns no rows")
+	}
+	fields := make([]arrow.Field, len(last.cols))
+	for i, c := range last.cols {
+		fields[i] = arrow.Field{Name: c.name, Type: column.MixedType, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	var out []arrow.RecordBatch
+	for start := 0; start < len(last.rows) || start == 0; start += scanBatchRows {
+		end := min(start+scanBatchRows, len(last.rows))
+		b := array.NewRecordBuilder(mem, schema)
+		for _, r := range last.rows[start:end] {
+			for i := range fields {
+				if err := column.AppendValue(b.Field(i), r[i]); err != nil {
+					b.Release()
+					for _, o := range out {
+						o.Release()
+					}
+					return nil, err
+				}
+			}
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+		if len(last.rows) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// goValue converts a value as SQLite's drivers return it.
+func goValue(v Value) any {
+	switch v.Type() {
+	case column.Null:
+		return nil
+	case column.Integer, column.Boolean, column.Timestamp:
+		return v.Int()
+	case column.Real:
+		return v.Float()
+	case column.Text:
+		return v.Text()
+	}
+	return v.Bytes()
+}
+
+func argValue(a any) (Value, error) {
+	switch a := a.(type) {
+	case nil:
+		return null, nil
+	case int:
+		return column.MakeInt(int64(a)), nil
+	case int32:
+		return column.MakeInt(int64(a)), nil
+	case int64:
+		return column.MakeInt(a), nil
+	case uint32:
+		return column.MakeInt(int64(a)), nil
+	case float64:
+		return column.MakeReal(a), nil
+	case float32:
+		return column.MakeReal(float64(a)), nil
+	case bool:
+		return boolVal(a), nil
+	case string:
+		return column.MakeText(a), nil
+	case []byte:
+		return column.MakeBlob(a), nil
+	case time.Time:
+		return column.MakeText(a.UTC().Format("2006-01-02 15:04:05.999999999")), nil
+	case Value:
+		return a, nil
+	}
+	return null, fmt.Errorf("sqlexec: unsupported argument type %T", a)
+}
+
+func (db *DB) run(ctx context.Context, sql string, args []any, emit func(*resultSet, int64)) error {
+	vals := make([]Value, len(args))
+	for i, a := range args {
+		v, err := argValue(a)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	s := sqlparse.NewScript(sql)
+	for s.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rs, n, err := db.execStmt(ctx, s.Stmt(), vals)
+		if err != nil {
+			return err
+		}
+		emit(rs, n)
+	}
+	return s.Err()
+}
+
+// execStmt runs one statement; a panic in the executor becomes an error.
+func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs *resultSet, n int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rs, n, err = nil, 0, fmt.Errorf("sqlexec: internal error: %v", r)
+		}
+	}()
+	x := &execCtx{db: db, args: args, now: time.Now(), goctx: ctx}
+	c := &compiler{db: db}
+	switch st := st.(type) {
+	case *sqlparse.Select:
+		p, err := c.selectPlan(st, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		rs, err := p.execCtx(nil, x)
+		if err != nil {
+			return nil, 0, &RunError{Err: err}
+		}
+		return rs, 0, nil
+	case *sqlparse.CreateTable:
+		return nil, 0, db.createTable(c, x, st)
+	case *sqlparse.CreateIndex:
+		return nil, 0, db.createIndex(st)
+	case *sqlparse.CreateView:
+		return nil, 0, db.createView(c, st)
+	case *sqlparse.Drop:
+		return nil, 0, db.drop(st)
+	case *sqlparse.Insert:
+		n, err := db.insert(c, x, st)
+		return nil, n, err
+	case *sqlparse.Update:
+		n, err := db.update(c, x, st)
+		return nil, n, err
+	case *sqlparse.Delete:
+		n, err := db.delete(c, x, st)
+		return nil, n, err
+	case *sqlparse.Begin:
+		if db.tx != nil {
+			return nil, 0, errors.New("cannot start a transaction within a transaction")
+		}
+		db.tx = db.snapshot()
+		return nil, 0, nil
+	case *sqlparse.Commit:
+		if db.tx == nil {
+			return nil, 0, errors.New("cannot commit - no transaction is active")
+		}
+		db.tx = nil
+		return nil, 0, nil
+	case *sqlparse.Rollback:
+		if db.tx == nil {
+			return nil, 0, errors.New("cannot rollback - no transaction is active")
+		}
+		db.tables, db.views, db.indexes = db.tx.tables, db.tx.views, db.tx.indexes
+		db.tx = nil
+		return nil, 0, nil
+	case *sqlparse.CreateTrigger:
+		return nil, 0, errors.New("CREATE TRIGGER is not supported")
+	case *sqlparse.Reindex:
+		return nil, 0, errors.New("REINDEX is not supported")
+	case *sqlparse.Analyze:
+		return nil, 0, errors.New("ANALYZE is not supported")
+	case *sqlparse.Explain:
+		return nil, 0, errors.New("EXPLAIN is not supported")
+	}
+	return nil, 0, fmt.Errorf("unsupported statement %T", st)
+}
+
+// snapshot copies the catalog and every table's rows (shallowly: rows are
+// never modified in place).
+func (db *DB) snapshot() *txState {
+	s := &txState{tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}}
+	for k, t := range db.tables {
+		s.tables[k] = t.clone()
+	}
+	for k, v := range db.views {
+		s.views[k] = v
+	}
+	for k, v := range db.indexes {
+		s.indexes[k] = v
+	}
+	return s
+}
+
+func (t *memTable) clone() *memTable {
+	c := *t
+	c.rows = append([][]Value(nil), t.rows...)
+	c.rowids = append([]int64(nil), t.rowids...)
+	c.uniques = nil
+	for _, u := range t.uniques {
+		nu := *u
+		nu.keys = nil
+		c.uniques = append(c.uniques, &nu)
+	}
+	c.rebuildKeys()
+	return &c
+}
+
+func (t *memTable) rebuildKeys() error {
+	for _, u := range t.uniques {
+		u.keys = map[string]int{}
+		for i, r := range t.rows {
+			k, ok := u.key(r)
+			if !ok {
+				continue
+			}
+			if _, dup := u.keys[k]; dup {
+				return t.uniqueError(u)
+			}
+			u.keys[k] = i
+		}
+	}
+	return nil
+}
+
+func (u *uniqueCons) key(r []Value) (string, bool) {
+	var b []byte
+	for j, c := range u.cols {
+		if r[c].IsNull() {
+			return "", false
+		}
+		b = appendKey(b, r[c], u.colls[j])
+	}
+	return string(b), true
+}
+
+func (t *memTable) uniqueError(u *uniqueCons) error {
+	var names []string
+	for _, c := range u.cols {
+		names = append(names, t.def.Name+"."+t.def.Columns[c].Name)
+	}
+	return fmt.Errorf("UNIQUE constraint failed: %s", strings.Join(names, ", "))
+}
+
+func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) error {
+	key := strings.ToLower(st.Name)
+	if _, ok := db.tables[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("table %s already exists", st.Name)
+	}
+	if _, ok := db.views[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("view %s already exists", st.Name)
+	}
+	if _, ok := db.indexes[key]; ok {
+		return fmt.Errorf("there is already an index named %s", st.Name)
+	}
+	t := &memTable{ipk: -1}
+	t.def.Name = st.Name
+	var asRows [][]Value
+	if st.As != nil {
+		p, err := c.selectPlan(st.As, nil)
+		if err != nil {
+			return err
+		}
+		rs, err := p.execCtx(nil, x)
+		if err != nil {
+			return err
+		}
+		for _, oc := range p.cols {
+			decl := map[aff]string{affText: "TEXT", affNumeric: "NUM", affInteger: "INT", affReal: "REAL"}[oc.aff]
+			t.def.Columns = append(t.def.Columns, column.Column{Name: oc.name, DeclType: decl, Type: column.TypeOf(decl)})
+			t.affs = append(t.affs, affOf(column.AffinityOf(decl)))
+			t.colls = append(t.colls, collBinary)
+			t.notNull = append(t.notNull, false)
+			t.dflt = append(t.dflt, nil)
+		}
+		asRows = rs.rows
+	}
+	var pk []int
+	var pkColls []collation
+	var uniques [][]int
+	for i, cd := range st.Columns {
+		for _, o := range st.Columns[:i] {
+			if strings.EqualFold(o.Name, cd.Name) {
+				return fmt.Errorf("duplicate column name: %s", cd.Name)
+			}
+		}
+		decl := ""
+		if cd.Type != nil {
+			decl = cd.Type.Name
+			if len(cd.Type.Args) > 0 {
+				decl += "(" + strings.Join(cd.Type.Args, ",") + ")"
+			}
+		}
+		col := column.Column{Name: cd.Name, DeclType: decl, Type: column.TypeOf(decl)}
+		coll := collBinary
+		notNull := false
+		var dflt sqlparse.Expr
+		for _, k := range cd.Constraints {
+			switch k.Kind {
+			case sqlparse.PrimaryKeyConstraint:
+				if pk != nil {
+					return fmt.Errorf("table \"%s\" has more than one primary key", st.Name)
+				}
+				pk = []int{i}
+			case sqlparse.NotNullConstraint:
+				notNull = true
+			case sqlparse.UniqueConstraint:
+				uniques = append(uniques, []int{i})
+			case sqlparse.DefaultConstraint:
+				dflt = k.Expr
+			case sqlparse.CollateConstraint:
+				cc, ok := collationNamed(k.Collation)
+				if !ok {
+					return fmt.Errorf("no such collation sequence: %s", k.Collation)
+				}
+				coll = cc
+			case sqlparse.GeneratedConstraint:
+				return errors.New("generated columns are not supported")
+			}
+		}
+		col.NotNull = notNull
+		t.def.Columns = append(t.def.Columns, col)
+		t.affs = append(t.affs, affOf(column.AffinityOf(decl)))
+		t.colls = append(t.colls, coll)
+		t.notNull = append(t.notNull, notNull)
+		t.dflt = append(t.dflt, dflt)
+	}
+	colIndex := func(name string) (int, error) {
+		for i, cdef := range t.def.Columns {
+			if strings.EqualFold(cdef.Name, name) {
+				return i, nil
+			}
+		}
+		return -1, fmt.Errorf("no such column: %s", name)
+	}
+	termCols := func(terms []*sqlparse.OrderTerm) ([]int, error) {
+		var out []int
+		for _, term := range terms {
+			x := term.Expr
+			if cl, ok := x.(*sqlparse.Collate); ok {
+				x = cl.X
+			}
+			col, ok := x.(*sqlparse.Column)
+			if !ok {
+				return nil, errors.New("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
+			}
+			i, err := colIndex(col.Name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, i)
+		}
+		return out, nil
+	}
+	for _, tc := range st.Constraints {
+		switch tc.Kind {
+		case sqlparse.PrimaryKeyConstraint:
+			if pk != nil {
+				return fmt.Errorf("table \"%s\" has more than one primary key", st.Name)
+			}
+			cols, err := termCols(tc.Columns)
+			if err != nil {
+				return err
+			}
+			pk = cols
+		case sqlparse.UniqueConstraint:
+			cols, err := termCols(tc.Columns)
+			if err != nil {
+				return err
+			}
+			uniques = append(uniques, cols)
+		case sqlparse.ForeignKeyConstraint:
+			for _, n := range tc.FKColumns {
+				if _, err := colIndex(n); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_ = pkColls
+	if len(t.def.Columns) == 0 {
+		return errors.New("a table must have at least one column")
+	}
+	if pk != nil {
+		t.def.PrimaryKey = pk
+		if len(pk) == 1 && strings.EqualFold(strings.TrimSpace(t.def.Columns[pk[0]].DeclType), "INTEGER") {
+			t.ipk = pk[0]
+		}
+		uniques = append([][]int{pk}, uniques...)
+	}
+	for _, u := range uniques {
+		uc := &uniqueCons{cols: u}
+		for _, c := range u {
+			uc.colls = append(uc.colls, t.colls[c])
+		}
+		t.uniques = append(t.uniques, uc)
+	}
+	t.rebuildKeys()
+	for _, r := range asRows {
+		if err := t.insertRow(r, sqlparse.ConflictAbort); err != nil {
+			return err
+		}
+	}
+	db.tables[key] = t
+	return nil
+}
+
+func (db *DB) createIndex(st *sqlparse.CreateIndex) error {
+	key := strings.ToLower(st.Name)
+	if _, ok := db.indexes[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("index %s already exists", st.Name)
+	}
+	if _, ok := db.tables[key]; ok {
+		return fmt.Errorf("there is already a table named %s", st.Name)
+	}
+	t, ok := db.tables[strings.ToLower(st.Table)]
+	if !ok {
+		return fmt.Errorf("no such table: main.%s", st.Table)
+	}
+	var cols []int
+	var colls []collation
+	for _, term := range st.Columns {
+		x := term.Expr
+		coll := collation(255)
+		if cl, ok := x.(*sqlparse.Collate); ok {
+			cc, ok := collationNamed(cl.Collation)
+			if !ok {
+				return fmt.Errorf("no such collation sequence: %s", cl.Collation)
+			}
+			coll = cc
+			x = cl.X
+		}
+		col, ok := x.(*sqlparse.Column)
+		if !ok {
+			if st.Unique {
+				return errors.New("expressions in UNIQUE indexes are not supported")
+			}
+			continue
+		}
+		i := -1
+		for j, cd := range t.def.Columns {
+			if strings.EqualFold(cd.Name, col.Name) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return fmt.Errorf("no such column: %s", col.Name)
+		}
+		if coll == 255 {
+			coll = t.colls[i]
+		}
+		cols = append(cols, i)
+		colls = append(colls, coll)
+	}
+	if st.Unique && st.Where == nil {
+		uc := &uniqueCons{name: key, cols: cols, colls: colls}
+		t.uniques = append(t.uniques, uc)
+		if err := t.rebuildKeys(); err != nil {
+			t.uniques = t.uniques[:len(t.uniques)-1]
+			return err
+		}
+	}
+	db.indexes[key] = &indexDef{name: st.Name, table: strings.ToLower(st.Table)}
+	return nil
+}
+
+func (db *DB) createView(c *compiler, st *sqlparse.CreateView) error {
+	key := strings.ToLower(st.Name)
+	if _, ok := db.views[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("view %s already exists", st.Name)
+	}
+	if _, ok := db.tables[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("table %s already exists", st.Name)
+	}
+	v := &viewDef{name: st.Name, columns: st.Columns, sel: st.Select}
+	db.views[key] = v
+	p, err := c.selectPlan(st.Select, nil)
+	if err == nil && len(st.Columns) > 0 && len(st.Columns) != len(p.cols) {
+		err = fmt.Errorf("expected %d columns for '%s' but got %d", len(st.Columns), st.Name, len(p.cols))
+	}
+	if err != nil {
+		delete(db.views, key)
+		return err
+	}
+	return nil
+}
+
+func (db *DB) drop(st *sqlparse.Drop) error {
+	key := strings.ToLower(st.Name)
+	switch st.Kind {
+	case sqlparse.TableObject:
+		if _, ok := db.tables[key]; !ok {
+			if st.IfExists {
+				return nil
+			}
+			if _, ok := db.views[key]; ok {
+				return fmt.Errorf("use DROP VIEW to delete view %s", st.Name)
+			}
+			return fmt.Errorf("no such table: %s", st.Name)
+		}
+		delete(db.tables, key)
+		for k, ix := range db.indexes {
+			if ix.table == key {
+				delete(db.indexes, k)
+			}
+		}
+	case sqlparse.ViewObject:
+		if _, ok := db.views[key]; !ok {
+			if st.IfExists {
+				return nil
+			}
+			if _, ok := db.tables[key]; ok {
+				return fmt.Errorf("use DROP TABLE to delete table %s", st.Name)
+			}
+			return fmt.Errorf("no such view: %s", st.Name)
+		}
+		delete(db.views, key)
+	case sqlparse.IndexObject:
+		ix, ok := db.indexes[key]
+		if !ok {
+			if st.IfExists {
+				return nil
+			}
+			return fmt.Errorf("no such index: %s", st.Name)
+		}
+		if t, ok := db.tables[ix.table]; ok {
+			kept := t.uniques[:0]
+			for _, u := range t.uniques {
+				if u.name != key {
+					kept = append(kept, u)
+				}
+			}
+			t.uniques = kept
+		}
+		delete(db.indexes, key)
+	case sqlparse.TriggerObject:
+		if st.IfExists {
+			return nil
+		}
+		return fmt.Errorf("no such trigger: %s", st.Name)
+	}
+	return nil
+}
+
+// insertRow stores one complete row (affinity already applied), checking
+// constraints; or resolves a conflict as the OR clause says.
+func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
+	for i, nn := range t.notNull {
+		if nn && r[i].IsNull() {
+			if or == sqlparse.ConflictIgnore {
+				return nil
+			}
+			return fmt.Errorf("NOT NULL constraint failed: %s.%s", t.def.Name, t.def.Columns[i].Name)
+		}
+	}
+	var rowid int64
+	if t.ipk >= 0 {
+		v := r[t.ipk]
+		if v.IsNull() {
+			if t.maxRow == math.MaxInt64 {
+				return errors.New("database or disk is full")
+			}
+			rowid = t.maxRow + 1
+			r[t.ipk] = column.MakeInt(rowid)
+		} else {
+			if v.Type() == column.Real {
+				if f := v.Float(); f == math.Trunc(f) && f > -9223372036854775808.0 && f < 9223372036854775808.0 {
+					v = column.MakeInt(int64(f))
+					r[t.ipk] = v
+				}
+			}
+			if !isInt(v) {
+				return errors.New("datatype mismatch")
+			}
+			rowid = v.Int()
+		}
+	} else {
+		rowid = t.maxRow + 1
+	}
+	for _, u := range t.uniques {
+		k, ok := u.key(r)
+		if !ok {
+			continue
+		}
+		if j, dup := u.keys[k]; dup {
+			switch or {
+			case sqlparse.ConflictIgnore:
+				return nil
+			case sqlparse.ConflictReplace:
+				t.deleteAt(j)
+			default:
+				if u.cols[0] == t.ipk && len(u.cols) == 1 {
+					return fmt.Errorf("UNIQUE constraint failed: %s.%s", t.def.Name, t.def.Columns[t.ipk].Name)
+				}
+				return t.uniqueError(u)
+			}
+		}
+	}
+	t.rows = append(t.rows, r)
+	t.rowids = append(t.rowids, rowid)
+	if rowid > t.maxRow {
+		t.maxRow = rowid
+	}
+	for _, u := range t.uniques {
+		if k, ok := u.key(r); ok {
+			u.keys[k] = len(t.rows) - 1
+		}
+	}
+	return nil
+}
+
+func (t *memTable) deleteAt(j int) {
+	t.rows = append(t.rows[:j:j], t.rows[j+1:]...)
+	t.rowids = append(t.rowids[:j:j], t.rowids[j+1:]...)
+	t.rebuildKeys()
+}
+
+// writeTable returns the table a write statement changes.
+func (db *DB) writeTable(tn *sqlparse.TableName) (*memTable, error) {
+	key := strings.ToLower(tn.Name)
+	t, ok := db.tables[key]
+	if !ok {
+		if _, ok := db.views[key]; ok {
+			return nil, fmt.Errorf("cannot modify %s because it is a view", tn.Name)
+		}
+		return nil, fmt.Errorf("no such table: %s", tn.Name)
+	}
+	if tn.AsOf != nil {
+		return nil, errors.New("a write cannot be at a past position")
+	}
+	return t, nil
+}
+
+func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error) {
+	t, err := db.writeTable(st.Table)
+	if err != nil {
+		return 0, err
+	}
+	if st.With != nil {
+		return 0, errors.New("WITH on INSERT is not supported")
+	}
+	cols := make([]int, 0, len(t.def.Columns))
+	if len(st.Columns) == 0 {
+		for i := range t.def.Columns {
+			cols = append(cols, i)
+		}
+	} else {
+		for _, name := range st.Columns {
+			i := -1
+			for j, cd := range t.def.Columns {
+				if strings.EqualFold(cd.Name, name) {
+					i = j
+				}
+			}
+			if i < 0 {
+				return 0, fmt.Errorf("table %s has no column named %s", t.def.Name, name)
+			}
+			cols = append(cols, i)
+		}
+	}
+	var src [][]Value
+	if st.DefaultValues {
+		src = [][]Value{{}}
+		cols = nil
+	} else {
+		p, err := c.selectPlan(st.Select, nil)
+		if err != nil {
+			return 0, err
+		}
+		if len(p.cols) != len(cols) {
+			if len(st.Columns) == 0 {
+				return 0, fmt.Errorf("table %s has %d columns but %d values were supplied", t.def.Name, len(cols), len(p.cols))
+			}
+			return 0, fmt.Errorf("%d values for %d columns", len(p.cols), len(cols))
+		}
+		rs, err := p.execCtx(nil, x)
+		if err != nil {
+			return 0, err
+		}
+		src = rs.rows
+	}
+	// defaults
+	dflt := make([]Value, len(t.def.Columns))
+	given := make([]bool, len(t.def.Columns))
+	for _, i := range cols {
+		given[i] = true
+	}
+	for i, d := range t.dflt {
+		if d == nil || given[i] {
+			continue
+		}
+		e, err := c.compile(d, &scope{})
+		if err != nil {
+			return 0, err
+		}
+		v, err := e.fn(&env{x: x})
+		if err != nil {
+			return 0, err
+		}
+		dflt[i] = v
+	}
+	or := st.Or
+	if or == sqlparse.ConflictDefault {
+		or = sqlparse.ConflictAbort
+	}
+	var undo *memTable
+	if or == sqlparse.ConflictReplace {
+		undo = t.clone()
+	}
+	undoLen, undoMax := len(t.rows), t.maxRow
+	for _, r := range src {
+		row := make([]Value, len(t.def.Columns))
+		copy(row, dflt)
+		for j, i := range cols {
+			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
+		}
+		if err := t.insertRow(row, or); err != nil {
+			if undo != nil {
+				*t = *undo
+			} else {
+				t.rows, t.rowids, t.maxRow = t.rows[:undoLen], t.rowids[:undoLen], undoMax
+				t.rebuildKeys()
+			}
+			return 0, err
+		}
+	}
+	return int64(len(src)), nil
+}
+
+// targetScope is the scope of UPDATE and DELETE: the table's columns.
+func targetScope(t *memTable, alias string) *scope {
+	s := &scope{}
+	if alias == "" {
+		alias = t.def.Name
+	}
+	for i, cd := range t.def.Columns {
+		s.cols = append(s.cols, scopeCol{table: alias, name: cd.Name, aff: t.affs[i], coll: t.colls[i]})
+	}
+	return s
+}
+
+func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
+	t, err := db.writeTable(st.Table)
+	if err != nil {
+		return 0, err
+	}
+	if st.From != nil || st.With != nil {
+		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
+	}
+	s := targetScope(t, st.Table.Alias)
+	var where *cexpr
+	if st.Where != nil {
+		w, err := c.compile(st.Where, s)
+		if err != nil {
+			return 0, err
+		}
+		where = &w
+	}
+	type set struct {
+		col int
+		x   cexpr
+	}
+	var sets []set
+	for _, a := range st.Set {
+		if len(a.Columns) != 1 {
+			return 0, errors.New("row value assignments are not supported")
+		}
+		i := -1
+		for j, cd := range t.def.Columns {
+			if strings.EqualFold(cd.Name, a.Columns[0]) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return 0, fmt.Errorf("no such column: %s", a.Columns[0])
+		}
+		e, err := c.compile(a.Value, s)
+		if err != nil {
+			return 0, err
+		}
+		sets = append(sets, set{i, e})
+	}
+	rows, err := t.scanRows(x)
+	if err != nil {
+		return 0, err
+	}
+	undo := t.clone()
+	newRows := make([][]Value, len(rows))
+	var n int64
+	for i, r := range rows {
+		e := &env{row: r, x: x}
+		newRows[i] = t.rows[i]
+		if where != nil {
+			v, err := where.fn(e)
+			if err != nil {
+				return 0, err
+			}
+			if b, _ := truth(v); !b {
+				continue
+			}
+		}
+		nr := append([]Value(nil), t.rows[i]...)
+		for _, s := range sets {
+			v, err := s.x.fn(e)
+			if err != nil {
+				return 0, err
+			}
+			nr[s.col] = column.Coerce(norm(v), column.Any, t.affinity(s.col))
+		}
+		for j, nn := range t.notNull {
+			if nn && nr[j].IsNull() {
+				return 0, fmt.Errorf("NOT NULL constraint failed: %s.%s", t.def.Name, t.def.Columns[j].Name)
+			}
+		}
+		if t.ipk >= 0 && !isInt(nr[t.ipk]) {
+			if nr[t.ipk].IsNull() {
+				nr[t.ipk] = column.MakeInt(t.rowids[i])
+			} else {
+				return 0, errors.New("datatype mismatch")
+			}
+		}
+		newRows[i] = nr
+		n++
+	}
+	t.rows = newRows
+	for i := range t.rowids {
+		if t.ipk >= 0 {
+			t.rowids[i] = t.rows[i][t.ipk].Int()
+			t.maxRow = max(t.maxRow, t.rowids[i])
+		}
+	}
+	if err := t.rebuildKeys(); err != nil {
+		if st.Or == sqlparse.ConflictReplace || st.Or == sqlparse.ConflictIgnore {
+			*t = *undo
+			return 0, fmt.Errorf("UPDATE OR %s is not supported", map[sqlparse.ConflictAction]string{sqlparse.ConflictReplace: "REPLACE", sqlparse.ConflictIgnore: "IGNORE"}[st.Or])
+		}
+		*t = *undo
+		return 0, err
+	}
+	return n, nil
+}
+
+func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error) {
+	t, err := db.writeTable(st.Table)
+	if err != nil {
+		return 0, err
+	}
+	if st.With != nil {
+		return 0, errors.New("WITH on DELETE is not supported")
+	}
+	s := targetScope(t, st.Table.Alias)
+	var where *cexpr
+	if st.Where != nil {
+		w, err := c.compile(st.Where, s)
+		if err != nil {
+			return 0, err
+		}
+		where = &w
+	}
+	rows, err := t.scanRows(x)
+	if err != nil {
+		return 0, err
+	}
+	var keptRows [][]Value
+	var keptIDs []int64
+	var n int64
+	for i, r := range rows {
+		del := true
+		if where != nil {
+			v, err := where.fn(&env{row: r, x: x})
+			if err != nil {
+				return 0, err
+			}
+			del, _ = truth(v)
+		}
+		if del {
+			n++
+			continue
+		}
+		keptRows = append(keptRows, t.rows[i])
+		keptIDs = append(keptIDs, t.rowids[i])
+	}
+	t.rows, t.rowids = keptRows, keptIDs
+	t.rebuildKeys()
+	return n, nil
+}
