@@ -744,7 +744,9 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 			}
 			changed = changed || ch
 		}
-		if !minmax || changed || grp.rep == nil {
+		// bare columns read the group's first row, or the row that gave
+		// the only min() or max() its value, as in SQLite
+		if grp.rep == nil || minmax && changed {
 			grp.rep = row
 		}
 	}

@@ -391,7 +391,7 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 	case *sqlparse.CreateTrigger:
 		return nil, 0, errors.New("CREATE TRIGGER is not supported")
 	case *sqlparse.Reindex:
-		return nil, 0, errors.New("REINDEX is not supported")
+		return nil, 0, db.reindex(st)
 	case *sqlparse.Analyze:
 		return nil, 0, errors.New("ANALYZE is not supported")
 	case *sqlparse.Explain:
@@ -1122,4 +1122,37 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	t.rows, t.rowids = keptRows, keptIDs
 	t.rebuildKeys()
 	return n, nil
+}
+
+// reindex rebuilds the unique-key maps of the named index's table, of the
+// named table, of the tables using the named collation, or of every
+// table. The name must exist, as in SQLite.
+func (db *DB) reindex(st *sqlparse.Reindex) error {
+	key := strings.ToLower(st.Name)
+	var targets []*memTable
+	switch {
+	case st.Name == "":
+		for _, t := range db.tables {
+			targets = append(targets, t)
+		}
+	case db.indexes[key] != nil:
+		if t, ok := db.tables[db.indexes[key].table]; ok {
+			targets = append(targets, t)
+		}
+	case db.tables[key] != nil:
+		targets = append(targets, db.tables[key])
+	default:
+		if _, ok := collationNamed(st.Name); !ok || st.Schema != "" {
+			return fmt.Errorf("unable to identify the object to be reindexed")
+		}
+		for _, t := range db.tables {
+			targets = append(targets, t)
+		}
+	}
+	for _, t := range targets {
+		if err := t.rebuildKeys(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -414,6 +414,9 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 	}
 	fa, fb := a.fn, b.fn
 	isConst := a.isConst && b.isConst
+	// SQLite evaluates both operands of AND and OR in a value context (an
+	// error on the right surfaces); skip the right only when it is costly.
+	lazy := hasSubquery(x.Y)
 	var r cexpr
 	switch x.Op {
 	case sqlparse.OpAnd:
@@ -423,7 +426,7 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 				return null, err
 			}
 			ta, oka := truth(va)
-			if oka && !ta {
+			if oka && !ta && lazy {
 				return zero, nil
 			}
 			vb, err := fb(e)
@@ -431,7 +434,7 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 				return null, err
 			}
 			tb, okb := truth(vb)
-			if okb && !tb {
+			if oka && !ta || okb && !tb {
 				return zero, nil
 			}
 			if !oka || !okb {
@@ -446,7 +449,7 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 				return null, err
 			}
 			ta, oka := truth(va)
-			if oka && ta {
+			if oka && ta && lazy {
 				return one, nil
 			}
 			vb, err := fb(e)
@@ -454,7 +457,7 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 				return null, err
 			}
 			tb, okb := truth(vb)
-			if okb && tb {
+			if oka && ta || okb && tb {
 				return one, nil
 			}
 			if !oka || !okb {
@@ -577,6 +580,11 @@ func (c *compiler) like(x *sqlparse.Like, s *scope) (cexpr, error) {
 		if err != nil {
 			return null, err
 		}
+		// SQLite is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS: a blob
+		// operand never matches, whatever the other one is.
+		if v.Type() == column.Blob || pv.Type() == column.Blob {
+			return boolVal(not), nil
+		}
 		var escR rune
 		hasEsc := false
 		if esc != nil {
@@ -597,11 +605,12 @@ func (c *compiler) like(x *sqlparse.Like, s *scope) (cexpr, error) {
 		if v.IsNull() || pv.IsNull() {
 			return null, nil
 		}
+		// the C function reads both as NUL-terminated strings
 		var m bool
 		if op == sqlparse.OpGlob {
-			m = globMatch(textOf(pv), textOf(v))
+			m = globMatch(cString(textOf(pv)), cString(textOf(v)))
 		} else {
-			m = likeMatch(textOf(pv), textOf(v), escR, hasEsc)
+			m = likeMatch(cString(textOf(pv)), cString(textOf(v)), escR, hasEsc)
 		}
 		return boolVal(m != not), nil
 	}, isConst: a.isConst && p.isConst}, nil
@@ -757,6 +766,12 @@ func (c *compiler) in(x *sqlparse.In, s *scope) (cexpr, error) {
 			return boolVal(not), nil
 		}
 		if v.IsNull() {
+			// the list is still evaluated: its errors surface, as in SQLite
+			for _, y := range list {
+				if _, err := y.fn(e); err != nil {
+					return null, err
+				}
+			}
 			return null, nil
 		}
 		sawNull, found := false, false

@@ -248,6 +248,12 @@ func fnSubstr(a []Value) (Value, error) {
 	}
 	blob := a[0].Type() == column.Blob
 	s := textOf(a[0])
+	if !blob {
+		s = cString(s)
+	}
+	if blob && s == "" {
+		return null, nil // sqlite3_value_blob of an empty blob is a null pointer
+	}
 	var units []int // byte offsets of characters for text
 	n := int64(len(s))
 	if !blob {
@@ -268,7 +274,7 @@ func fnSubstr(a []Value) (Value, error) {
 			negP2 = true
 		}
 	} else {
-		p2 = math.MaxInt32
+		p2 = math.MaxInt64 // SQLite 3.54: no length means "to the end"
 	}
 	if p1 < 0 {
 		p1 += n
@@ -325,9 +331,6 @@ func fnTrim(a []Value, left, right bool) Value {
 	}
 	if right {
 		s = strings.TrimRight(s, set)
-	}
-	if a[0].Type() == column.Blob {
-		return column.MakeBlobString(s)
 	}
 	return column.MakeText(s)
 }
@@ -404,12 +407,18 @@ func fnPrintf(a []Value) (Value, error) {
 }
 
 func minmax(a []Value, dir int) Value {
+	// As SQLite's minmaxFunc: on a tie, min() takes the later argument
+	// and max() keeps the earlier one.
 	best := a[0]
-	for _, v := range a {
+	for i, v := range a {
 		if v.IsNull() {
 			return null
 		}
-		if compareVals(v, best, collBinary)*dir > 0 {
+		if i == 0 {
+			continue
+		}
+		c := compareVals(best, v, collBinary)
+		if dir < 0 && c >= 0 || dir > 0 && c < 0 {
 			best = v
 		}
 	}
@@ -619,4 +628,12 @@ func matchClass(p string, c rune) (string, bool) {
 		first = false
 	}
 	return p, matched != invert
+}
+
+// cString is s up to its first NUL byte, as C functions read text.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

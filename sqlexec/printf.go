@@ -86,7 +86,7 @@ func formatFixed(f float64, prec int) string {
 	}
 	isZero := len(mant) == 1 && mant[0] == '0'
 	var b strings.Builder
-	if neg && !isZero {
+	if neg {
 		b.WriteByte('-')
 	}
 	digit := func(pos int) byte { // pos: 0-based index into the digits for 10^(exp-1-pos)
@@ -129,7 +129,7 @@ func formatExp(f float64, prec int, upper bool) string {
 	mant, exp := decimalDigits(f, sig)
 	isZero := len(mant) == 1 && mant[0] == '0'
 	var b strings.Builder
-	if f < 0 && !isZero {
+	if f < 0 {
 		b.WriteByte('-')
 	}
 	if isZero {
@@ -399,7 +399,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 		case 'c':
 			v, _ := next()
 			t := textOf(v)
-			r := ""
+			r := "\x00"
 			if t != "" {
 				_, size := utf8.DecodeRuneInString(t)
 				r = t[:size]
@@ -520,9 +520,15 @@ func quoteValue(v Value) string {
 	case column.Integer, column.Boolean, column.Timestamp:
 		return strconv.FormatInt(v.Int(), 10)
 	case column.Real:
+		switch f := v.Float(); {
+		case math.IsInf(f, 1):
+			return "9.0e+999"
+		case math.IsInf(f, -1):
+			return "-9.0e+999"
+		}
 		return string(column.AppendText(nil, v))
 	case column.Text:
-		return "'" + strings.ReplaceAll(v.Text(), "'", "''") + "'"
+		return "'" + strings.ReplaceAll(cString(v.Text()), "'", "''") + "'"
 	}
 	return "X'" + strings.ToUpper(fmt.Sprintf("%x", v.Text())) + "'"
 }

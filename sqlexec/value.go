@@ -66,6 +66,13 @@ func applyCmpAff(v Value, a aff) Value {
 	switch {
 	case a.numeric():
 		if v.Type() == column.Text {
+			t := v.Text()
+			if k := strings.IndexByte(t, 0); k >= 0 {
+				if n, ok := strictNumber(t[:k]); ok {
+					return column.MakeReal(n.Float())
+				}
+				return v
+			}
 			return column.AffinityNumeric.Apply(v)
 		}
 	case a == affText:
@@ -110,6 +117,15 @@ func norm(v Value) Value {
 // prefix has no point or exponent and fits int64, else a real; text with
 // no numeric prefix is the integer 0.
 func prefixNumber(s string) Value {
+	// Text with a NUL byte is read up to the NUL, and is never a pure
+	// integer (SQLite's sqlite3Atoi64 sees the bytes after it).
+	if k := strings.IndexByte(s, 0); k >= 0 {
+		if !strings.ContainsAny(s[:k], "0123456789") {
+			return zero
+		}
+		v := prefixNumber(s[:k])
+		return column.MakeReal(v.Float())
+	}
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -279,6 +295,7 @@ func arith(op byte, a, b Value) Value {
 	if a.IsNull() || b.IsNull() {
 		return null
 	}
+	oa, ob := a, b
 	a, b = numify(a), numify(b)
 	if isInt(a) && isInt(b) {
 		x, y := a.Int(), b.Int()
@@ -327,8 +344,9 @@ func arith(op byte, a, b Value) Value {
 		}
 		return column.MakeReal(x / y)
 	case '%':
-		// SQLite: both operands as integers, result real.
-		ix, iy := realToIntSat(x), realToIntSat(y)
+		// SQLite: both operands as integers (sqlite3VdbeIntValue of the
+		// operands as given: text by its integer prefix), result real.
+		ix, iy := toInt(oa), toInt(ob)
 		if iy == 0 {
 			return null
 		}
@@ -339,8 +357,6 @@ func arith(op byte, a, b Value) Value {
 	}
 	return null
 }
-
-func realToIntSat(f float64) int64 { return column.MakeReal(f).Int() }
 
 func addInt(x, y int64) (int64, bool) {
 	r := x + y
@@ -541,19 +557,15 @@ func castTo(v Value, a column.Affinity) Value {
 		return column.MakeReal(toFloat(v))
 	case column.AffinityNumeric:
 		switch v.Type() {
-		case column.Integer:
-			return v
-		case column.Real:
-			f := v.Float()
-			if f > -9223372036854775808.0 && f < 9223372036854775808.0 && f == math.Trunc(f) {
-				return column.MakeInt(int64(f))
-			}
+		case column.Integer, column.Real:
 			return v
 		}
+		// sqlite3VdbeMemNumerify: a real becomes an integer only when it
+		// is one within ±2^51 (sqlite3RealSameAsInt).
 		n := prefixNumber(v.Text())
 		if n.Type() == column.Real {
 			f := n.Float()
-			if f > -9223372036854775808.0 && f < 9223372036854775808.0 && f == math.Trunc(f) {
+			if f >= -2251799813685248.0 && f < 2251799813685248.0 && f == math.Trunc(f) {
 				return column.MakeInt(int64(f))
 			}
 		}
