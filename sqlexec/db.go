@@ -102,13 +102,8 @@ func (t *memTable) scanRows(x *execCtx) ([][]Value, error) {
 		nc := int(rec.NumCols())
 		flat := make([]Value, n*nc)
 		for j := 0; j < nc; j++ {
-			col := rec.Column(j)
-			for i := 0; i < n; i++ {
-				v, err := column.ValueAt(col, i)
-				if err != nil {
-					return err
-				}
-				flat[i*nc+j] = v
+			if err := decodeColumn(rec.Column(j), flat[j:], nc); err != nil {
+				return err
 			}
 		}
 		for i := 0; i < n; i++ {
@@ -1153,6 +1148,64 @@ func (db *DB) reindex(st *sqlparse.Reindex) error {
 		if err := t.rebuildKeys(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// decodeColumn writes the values of a into dst[0], dst[stride], ...,
+// switching on the array's type once: typed arrays are read without a
+// per-row interface call, and a column.MixedType union through its
+// typed children.
+func decodeColumn(a arrow.Array, dst []Value, stride int) error {
+	n := a.Len()
+	switch a := a.(type) {
+	case *array.Int64:
+		vals := a.Int64Values()
+		for i := 0; i < n; i++ {
+			if a.IsValid(i) {
+				dst[i*stride] = column.MakeInt(vals[i])
+			}
+		}
+		return nil
+	case *array.Float64:
+		vals := a.Float64Values()
+		for i := 0; i < n; i++ {
+			if a.IsValid(i) {
+				dst[i*stride] = column.MakeReal(vals[i])
+			}
+		}
+		return nil
+	case *array.String:
+		for i := 0; i < n; i++ {
+			if a.IsValid(i) {
+				dst[i*stride] = column.MakeText(a.Value(i))
+			}
+		}
+		return nil
+	case *array.DenseUnion:
+		children := make([]arrow.Array, a.NumFields())
+		for c := range children {
+			children[c] = a.Field(c)
+		}
+		for i := 0; i < n; i++ {
+			child := children[a.ChildID(i)]
+			v, err := column.ValueAt(child, int(a.ValueOffset(i)))
+			if err != nil {
+				return err
+			}
+			if !v.IsNull() && v.Type() != column.Type(a.TypeCode(i)) {
+				return fmt.Errorf("sqlexec: union type code %d holds a %s", a.TypeCode(i), v.Type())
+			}
+			dst[i*stride] = v
+		}
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		v, err := column.ValueAt(a, i)
+		if err != nil {
+			return err
+		}
+		dst[i*stride] = v
 	}
 	return nil
 }
