@@ -128,6 +128,34 @@ func (a *aggState) kbn(f float64) {
 	a.fsum = t
 }
 
+func (a *aggState) kbnInit(i int64) {
+	if i <= -4503599627370496 || i >= 4503599627370496 {
+		sm := i % 16384
+		a.fsum, a.err = float64(i-sm), float64(sm)
+	} else {
+		a.fsum, a.err = float64(i), 0
+	}
+}
+
+func (a *aggState) kbnInt(i int64) {
+	if i <= -4503599627370496 || i >= 4503599627370496 {
+		sm := i % 16384
+		a.kbn(float64(i - sm))
+		a.kbn(float64(sm))
+	} else {
+		a.kbn(float64(i))
+	}
+}
+
+// approxSum is the compensated sum, without the error term when that
+// overflowed (sqlite3IsOverflow).
+func (a *aggState) approxSum() float64 {
+	if math.IsInf(a.err, 0) || math.IsNaN(a.err) {
+		return a.fsum
+	}
+	return a.fsum + a.err
+}
+
 // step adds one row; changed reports that min/max took this row's value.
 func (a *aggState) step(e *env) (changed bool, err error) {
 	sp := a.spec
@@ -149,7 +177,9 @@ func (a *aggState) step(e *env) (changed bool, err error) {
 		return false, err
 	}
 	if v.IsNull() {
-		return false, nil
+		// a NULL before any value still counts as a min()/max() hit for
+		// bare columns (SQLite's minmaxStep does not skip the load)
+		return (sp.name == "min" || sp.name == "max") && !a.hasBest, nil
 	}
 	v = norm(v)
 	if a.seen != nil {
@@ -166,30 +196,38 @@ func (a *aggState) step(e *env) (changed bool, err error) {
 		a.count++
 		n := v
 		if v.Type() == column.Text || v.Type() == column.Blob {
-			if sn, ok := strictNumber(v.Text()); ok && v.Type() == column.Text {
+			// sqlite3_value_numeric_type: integer text is an integer,
+			// other numeric text a real, anything else read as a real
+			if sn, ok := textNumber(v.Text()); ok && v.Type() == column.Text {
 				n = sn
 			} else {
 				n = column.MakeReal(toFloat(v))
 			}
 		}
-		if n.Type() == column.Integer && !a.approx {
-			if !a.overflow {
-				if r, ok := addInt(a.isum, n.Int()); ok {
+		// As SQLite's sumStep: an exact integer sum until a real arrives
+		// or it overflows, then Kahan-Babuska-Neumaier from there.
+		if n.Type() == column.Integer {
+			x := n.Int()
+			if !a.approx {
+				if r, ok := addInt(a.isum, x); ok {
 					a.isum = r
 				} else {
 					a.overflow = true
+					a.kbnInit(a.isum)
+					a.approx = true
+					a.kbnInt(x)
 				}
+			} else {
+				a.kbnInt(x)
 			}
-			a.kbn(float64(n.Int()))
 		} else {
 			if !a.approx {
 				a.approx = true
-			}
-			if n.Type() == column.Integer {
-				a.kbn(float64(n.Int()))
+				a.kbnInit(a.isum)
 			} else {
-				a.kbn(n.Float())
+				a.overflow = false // a real after an overflow clears it, as in SQLite
 			}
+			a.kbn(n.Float())
 		}
 	case "min", "max":
 		if !a.hasBest {
@@ -233,21 +271,19 @@ func (a *aggState) final() (Value, error) {
 		if !a.approx {
 			return column.MakeInt(a.isum), nil
 		}
-		return column.MakeReal(a.fsum + a.err), nil
+		return column.MakeReal(a.approxSum()), nil
 	case "total":
-		if !a.approx && !a.overflow {
+		if !a.approx {
 			return column.MakeReal(float64(a.isum)), nil
 		}
-		return column.MakeReal(a.fsum + a.err), nil
+		return column.MakeReal(a.approxSum()), nil
 	case "avg":
 		if a.count == 0 {
 			return null, nil
 		}
-		var s float64
-		if !a.approx && !a.overflow {
-			s = float64(a.isum)
-		} else {
-			s = a.fsum + a.err
+		s := float64(a.isum)
+		if a.approx {
+			s = a.approxSum()
 		}
 		return column.MakeReal(s / float64(a.count)), nil
 	case "min", "max":

@@ -55,7 +55,7 @@ type corePlan struct {
 
 	isAgg    bool
 	groupBy  []cexpr
-	having   *cexpr
+	having   []cexpr // AND-terms
 	aggs     []*aggSpec
 	proj     []cexpr
 	extra    []cexpr
@@ -202,6 +202,7 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 			return nil, err
 		}
 		cp.groupBy = append(cp.groupBy, e)
+		cs.groupTerms = append(cs.groupTerms, groupTerm{str: x.String(), c: e})
 	}
 	if isAgg {
 		cs.agg = &aggCollector{}
@@ -220,13 +221,6 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 		}
 		cp.proj = append(cp.proj, e)
 		cp.cols = append(cp.cols, outCol{name: r.name, aff: e.aff, coll: e.coll})
-	}
-	if core.Having != nil {
-		h, err := c.compile(core.Having, cs)
-		if err != nil {
-			return nil, err
-		}
-		cp.having = &h
 	}
 	// ORDER BY
 	for i, t := range orderBy {
@@ -275,6 +269,36 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 			k.coll = cp.cols[k.col].coll
 		}
 		cp.order = append(cp.order, k)
+	}
+	if core.Having != nil {
+		// Constant HAVING terms of a GROUP BY query filter its rows
+		// first, as SQLite's havingToWhere moves them into WHERE: a false
+		// one means no groups, and no aggregate is finalised.
+		var kept []sqlparse.Expr
+		for _, x := range splitAnd(core.Having) {
+			if len(core.GroupBy) > 0 && !hasAggregate(x) && !hasSubquery(x) && !hasColumn(x) && !isFalseLit(x) {
+				agg := cs.agg
+				cs.agg = nil
+				cj, err := c.conj(x, cs, cp.from)
+				cs.agg = agg
+				if err != nil {
+					return nil, err
+				}
+				if cp.from == nil {
+					cp.from = &fromPlan{}
+				}
+				cp.from.where = append(cp.from.where, cj)
+				continue
+			}
+			kept = append(kept, x)
+		}
+		for _, x := range kept {
+			h, err := c.compile(x, cs)
+			if err != nil {
+				return nil, err
+			}
+			cp.having = append(cp.having, h)
+		}
 	}
 	if cs.agg != nil {
 		cp.aggs = cs.agg.specs
@@ -710,7 +734,12 @@ type group struct {
 func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Value, error)) ([][]Value, error) {
 	groups := map[string]*group{}
 	var order []*group
-	minmax := len(cp.aggs) == 1 && (cp.aggs[0].name == "min" || cp.aggs[0].name == "max")
+	lastMinMax := -1
+	for k, sp := range cp.aggs {
+		if sp.name == "min" || sp.name == "max" {
+			lastMinMax = k
+		}
+	}
 	width := 0
 	if cp.from != nil {
 		width = cp.from.width
@@ -737,16 +766,19 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 			order = append(order, grp)
 		}
 		changed := false
-		for _, st := range grp.states {
+		for k, st := range grp.states {
 			ch, err := st.step(e)
 			if err != nil {
 				return nil, err
 			}
-			changed = changed || ch
+			if k == lastMinMax {
+				changed = ch
+			}
 		}
-		// bare columns read the group's first row, or the row that gave
-		// the only min() or max() its value, as in SQLite
-		if grp.rep == nil || minmax && changed {
+		// bare columns read the group's first row, then each row that
+		// the last min() or max() of the query takes its value from: SQLite
+		// copies them when that function's step does not skip the load
+		if grp.rep == nil || changed {
 			grp.rep = row
 		}
 	}
@@ -778,15 +810,20 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 			}
 			aggs[i] = v
 		}
-		e.row, e.aggs = grp.rep, aggs
-		if cp.having != nil {
-			v, err := cp.having.fn(e)
+		e.row, e.aggs, e.gkeys = grp.rep, aggs, grp.keys
+		pass := true
+		for _, h := range cp.having {
+			v, err := h.fn(e)
 			if err != nil {
 				return nil, err
 			}
 			if b, _ := truth(v); !b {
-				continue
+				pass = false
+				break
 			}
+		}
+		if !pass {
+			continue
 		}
 		r, err := project(e)
 		if err != nil {
@@ -1079,4 +1116,15 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 		}
 	}
 	return cur, nil
+}
+
+func hasColumn(x sqlparse.Node) bool {
+	found := false
+	sqlparse.Inspect(x, func(n sqlparse.Node) bool {
+		if _, ok := n.(*sqlparse.Column); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -19,6 +19,7 @@ import (
 // environment of the enclosing query (for correlated references).
 type env struct {
 	row   []Value
+	gkeys []Value // the group's GROUP BY values
 	aggs  []Value
 	outer *env
 	x     *execCtx
@@ -64,8 +65,9 @@ type scope struct {
 	ctes   map[string]*cteDef
 	// aggregate context: when agg is set, aggregate calls are collected
 	// and column references read the group's representative row.
-	agg      *aggCollector
-	inAggArg bool
+	agg        *aggCollector
+	inAggArg   bool
+	groupTerms []groupTerm
 	// correlated records that an expression of this level (or below)
 	// referenced a column of an enclosing level.
 	correlated bool
@@ -76,6 +78,11 @@ type scope struct {
 	// (SQLite allows them where no column has the name).
 	aliases    map[string]sqlparse.Expr
 	aliasDepth int
+}
+
+type groupTerm struct {
+	str string
+	c   cexpr
 }
 
 type cteDef struct {
@@ -101,6 +108,20 @@ type compiler struct {
 }
 
 func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
+	// In an aggregate query, an expression that is a GROUP BY term reads
+	// the group's value of it (from the group's first row), as SQLite
+	// reads the sorter column.
+	if s.agg != nil && !s.inAggArg && len(s.groupTerms) > 0 {
+		if _, lit := x.(*sqlparse.Literal); !lit {
+			str := x.String()
+			for k, g := range s.groupTerms {
+				if g.str == str {
+					k, gc := k, g.c
+					return cexpr{fn: func(e *env) (Value, error) { return e.gkeys[k], nil }, aff: gc.aff, coll: gc.coll, explicit: gc.explicit}, nil
+				}
+			}
+		}
+	}
 	switch x := x.(type) {
 	case *sqlparse.Literal:
 		v, err := literalValue(x, false)
@@ -404,6 +425,11 @@ func cmpColl(a, b cexpr) collation {
 }
 
 func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
+	// SQLite's parser (sqlite3ExprAnd) replaces x AND y by 0 when either
+	// side is the literal 0 or FALSE, before names are resolved.
+	if x.Op == sqlparse.OpAnd && (isFalseLit(x.X) || isFalseLit(x.Y)) {
+		return constExpr(zero), nil
+	}
 	a, err := c.compile(x.X, s)
 	if err != nil {
 		return cexpr{}, err
@@ -1020,4 +1046,19 @@ func appendKey(dst []byte, v Value, c collation) []byte {
 	dst = strconv.AppendInt(dst, int64(len(v.Text())), 10)
 	dst = append(dst, ':')
 	return append(dst, v.Text()...)
+}
+
+func isFalseLit(x sqlparse.Expr) bool {
+	l, ok := x.(*sqlparse.Literal)
+	if !ok {
+		return false
+	}
+	switch l.Kind {
+	case sqlparse.FalseLit:
+		return true
+	case sqlparse.IntLit:
+		v, err := literalValue(l, false)
+		return err == nil && v.Type() == column.Integer && v.Int() == 0
+	}
+	return false
 }

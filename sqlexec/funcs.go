@@ -165,7 +165,7 @@ func fnSign(a []Value) (Value, error) {
 	case column.Integer, column.Boolean, column.Timestamp, column.Real:
 		f = v.Float()
 	case column.Text:
-		n, ok := strictNumber(v.Text())
+		n, ok := textNumber(v.Text())
 		if !ok {
 			return null, nil
 		}
@@ -182,10 +182,29 @@ func fnSign(a []Value) (Value, error) {
 	return zero, nil
 }
 
-// strictNumber is text that is entirely a number.
+// strictNumber is text that is entirely a number, converted as a column
+// of NUMERIC affinity stores it.
 func strictNumber(s string) (Value, bool) {
 	v := column.AffinityNumeric.Apply(column.MakeText(s))
 	return v, isNumber(v)
+}
+
+// textNumber is text that is entirely a number, converted as SQLite's
+// applyNumericAffinity without bTryForInt: an integer only when written
+// as one ('12', not '12.0').
+func textNumber(s string) (Value, bool) {
+	if k := strings.IndexByte(s, 0); k >= 0 {
+		v, ok := strictNumber(s[:k])
+		return column.MakeReal(v.Float()), ok
+	}
+	v, ok := strictNumber(s)
+	if !ok {
+		return v, false
+	}
+	if v.Type() == column.Integer && strings.ContainsAny(s, ".eE") {
+		return column.MakeReal(v.Float()), true
+	}
+	return v, true
 }
 
 func fnCoalesce(a []Value) (Value, error) {
@@ -379,11 +398,12 @@ func fnRound(a []Value) (Value, error) {
 		}
 	}
 	f := toFloat(a[0])
-	if digits == 0 && math.Abs(f) < 4503599627370496.0 {
+	if digits == 0 && math.Abs(f) <= 4503599627370496.0 {
+		// (double)(i64)(r ± 0.5): -0.25 rounds to +0.0, as in SQLite
 		if f < 0 {
-			f = -math.Floor(-f + 0.5)
+			f = float64(int64(f - 0.5))
 		} else {
-			f = math.Floor(f + 0.5)
+			f = float64(int64(f + 0.5))
 		}
 		return column.MakeReal(f), nil
 	}

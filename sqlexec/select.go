@@ -346,27 +346,47 @@ func compound(op sqlparse.CompoundOp, left, right [][]Value, cols []outCol, widt
 		return string(b)
 	}
 	var out [][]Value
-	seen := map[string]bool{}
 	switch op {
 	case sqlparse.Union:
-		for _, r := range append(left, right...) {
+		// As SQLite's union index: among the left rows the first of equal
+		// rows stays (1 before 1.0); a right row replaces an equal one
+		at := map[string]int{}
+		for _, r := range left {
 			k := key(r)
-			if !seen[k] {
-				seen[k] = true
+			if _, ok := at[k]; !ok {
+				at[k] = len(out)
 				out = append(out, r)
 			}
+		}
+		seenRight := map[string]bool{}
+		for _, r := range right {
+			k := key(r)
+			if seenRight[k] {
+				continue // equal rows of one SELECT: the first stays
+			}
+			seenRight[k] = true
+			if i, ok := at[k]; ok {
+				out[i] = r
+				continue
+			}
+			at[k] = len(out)
+			out = append(out, r)
 		}
 	case sqlparse.Intersect, sqlparse.Except:
 		inRight := map[string]bool{}
 		for _, r := range right {
 			inRight[key(r)] = true
 		}
+		at := map[string]int{}
 		for _, r := range left {
 			k := key(r)
-			if seen[k] || inRight[k] != (op == sqlparse.Intersect) {
+			if inRight[k] != (op == sqlparse.Intersect) {
 				continue
 			}
-			seen[k] = true
+			if _, ok := at[k]; ok {
+				continue
+			}
+			at[k] = len(out)
 			out = append(out, r)
 		}
 	}

@@ -436,7 +436,7 @@ func negate(v Value) Value {
 		}
 		return column.MakeInt(-v.Int())
 	}
-	return column.MakeReal(-v.Float())
+	return column.MakeReal(0 - v.Float()) // SQLite computes 0 - x: -(0.0) is 0.0
 }
 
 // collation is a text comparison.
