@@ -3,6 +3,7 @@ package btree
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/projstore/projstore/page"
 )
@@ -20,6 +21,66 @@ const (
 	// damage: reads size their buffers by the claim.
 	MaxValue = 64 << 20
 )
+
+// LeafCell is a decoded leaf cell. Key and Value.Inline alias the cell.
+type LeafCell struct {
+	Key   []byte
+	Stamp uint64
+	Value Ref // the value's length, and its bytes or its overflow chain
+}
+
+// BranchCell is a decoded branch cell: Child holds the keys from Key up to
+// the next cell's key.
+type BranchCell struct {
+	Key   []byte
+	Child uint64
+}
+
+// DecodeLeaf decodes a leaf cell and checks every length it claims: a key
+// of 1 to MaxKey bytes inside the cell, an inline value exactly filling the
+// rest, or an 8-byte overflow reference to a value of 1 to MaxValue bytes.
+// It is the only checking reader of the layout: the tree checks each page
+// with it once (ValidatePage) and then reads keys in place, and tools that
+// look at raw pages use it rather than the layout's offsets.
+func DecodeLeaf(c []byte) (LeafCell, error) {
+	var l LeafCell
+	if len(c) < leafHeader {
+		return l, fmt.Errorf("btree: leaf cell of %d bytes, the header takes %d", len(c), leafHeader)
+	}
+	k, flags := int(leU16(c[1:])), c[0]
+	l.Stamp, l.Value.Len = leafStamp(c), leafLen(c)
+	if flags&^flagOverflow != 0 {
+		return l, fmt.Errorf("btree: leaf cell has unknown flags %#x", flags)
+	}
+	if k == 0 || k > MaxKey || leafHeader+k > len(c) {
+		return l, fmt.Errorf("btree: leaf cell of %d bytes claims a %d-byte key", len(c), k)
+	}
+	l.Key, c = c[leafHeader:leafHeader+k], c[leafHeader+k:]
+	if flags&flagOverflow == 0 {
+		if uint32(len(c)) != l.Value.Len {
+			return l, fmt.Errorf("btree: leaf cell claims a %d-byte value and holds %d", l.Value.Len, len(c))
+		}
+		l.Value.Inline = c
+		return l, nil
+	}
+	if len(c) != 8 || l.Value.Len == 0 || l.Value.Len > MaxValue {
+		return l, fmt.Errorf("btree: leaf cell has a bad overflow reference (%d bytes for a %d-byte value)", len(c), l.Value.Len)
+	}
+	l.Value.Overflow = leU64(c)
+	return l, nil
+}
+
+// DecodeBranch decodes a branch cell and checks its key length, as
+// DecodeLeaf does for leaves.
+func DecodeBranch(c []byte) (BranchCell, error) {
+	if len(c) < branchHeader {
+		return BranchCell{}, fmt.Errorf("btree: branch cell of %d bytes, the header takes %d", len(c), branchHeader)
+	}
+	if k := int(leU16(c[8:])); k == 0 || k > MaxKey || branchHeader+k != len(c) {
+		return BranchCell{}, fmt.Errorf("btree: branch cell of %d bytes claims a %d-byte key", len(c), k)
+	}
+	return BranchCell{Key: branchKey(c), Child: branchChild(c)}, nil
+}
 
 func leafKey(c []byte) []byte {
 	k := int(binary.LittleEndian.Uint16(c[1:]))
@@ -81,10 +142,18 @@ func (t *Tree) Compare(a, b []byte) int {
 	return bytes.Compare(a[na:], b[nb:])
 }
 
+// The flags of search and childIndex, named so that a call says what it
+// does: which kind of node it searches, and who searches. A reader builds a
+// page's index on its first search; the writer only uses one that is
+// there, since its next change to the page drops it.
+const (
+	inLeaf, inBranch = true, false
+	reader, writer   = true, false
+)
+
 // search returns the first slot whose key is >= key, and whether it is
-// equal. With the page's index (built here when build is set: readers
-// build, the writer only uses one that is there) it searches the key heads
-// first and compares whole keys only where heads tie.
+// equal. With the page's index (built here for a reader) it searches the
+// key heads first and compares whole keys only where heads tie.
 func (t *Tree) search(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
 	ix := pg.Index()
 	if ix == nil {
@@ -194,7 +263,7 @@ func (t *Tree) searchIndex(pg *page.Page, ix *page.Index, key []byte, leaf bool)
 // childIndex returns which child of branch pg covers key: 0 is the aux
 // child, i > 0 the child of cell i-1.
 func (t *Tree) childIndex(pg *page.Page, key []byte, build bool) int {
-	i, eq := t.search(pg, key, false, build)
+	i, eq := t.search(pg, key, inBranch, build)
 	if eq {
 		return i + 1
 	}

@@ -94,13 +94,13 @@ func (c *Cursor) SeekGE(key []byte) bool {
 		}
 		f := &c.stack[len(c.stack)-1]
 		if pg.Type() == page.TypeLeaf {
-			f.i, _ = c.t.search(pg, key, true, true)
+			f.i, _ = c.t.search(pg, key, inLeaf, reader)
 			if f.i >= pg.Count() {
 				return c.nextLeaf()
 			}
 			return true
 		}
-		f.i = c.t.childIndex(pg, key, true)
+		f.i = c.t.childIndex(pg, key, reader)
 		id = child(pg, f.i)
 	}
 	return false

@@ -34,4 +34,14 @@
 // Overflow pages (type overflow) carry up to page.OverflowCapacity bytes
 // each and link to the next through aux; the chain's length is the value
 // length in the leaf cell.
+//
+// # Who owns a chain
+//
+// A tree owns the overflow chains of its entries, and every chain must be
+// freed exactly once: a chain freed twice is handed out twice, and one
+// never freed leaks. Put, PutRef and Delete free the chain of an entry they
+// replace or remove. Swap and Take hand it to the caller in a Ref instead,
+// and the caller must then store it under another key (PutRef, which takes
+// it over) or free it (FreeRef). The store moves a replaced version into
+// its history tree this way, chain and all, without copying the value.
 package btree

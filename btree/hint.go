@@ -43,7 +43,7 @@ func (t *Tree) insertHinted(ins *insertion) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	i, eq := t.search(pg, ins.key, true, false)
+	i, eq := t.search(pg, ins.key, inLeaf, writer)
 	size := leafCellSize(len(ins.key), &ins.ref)
 	room := pg.FreeSpace() - 4
 	if eq {

@@ -224,8 +224,9 @@ func (tm *treeModel) put(t *rapid.T) {
 }
 
 // swap replaces a value and either frees the old one or moves it, chain
-// and all, to another key with PutRef, as the store moves versions into
-// history.
+// and all, to another key with PutRef (which frees what it displaces), as
+// the store moves versions into history. The pager catches a chain freed
+// twice or leaked.
 func (tm *treeModel) swap(t *rapid.T) {
 	k, v := tm.drawKey(t, "key"), drawValue(t, "value")
 	stamp := rapid.Uint64().Draw(t, "stamp")
@@ -257,15 +258,8 @@ func (tm *treeModel) swap(t *rapid.T) {
 			}
 			return
 		}
-		var displaced btree.Ref
-		_, existed, err := tm.tree.PutRef(dst, oldStamp, old, &displaced)
-		if err != nil {
+		if err := tm.tree.PutRef(dst, oldStamp, old); err != nil {
 			t.Fatalf("PutRef: %v", err)
-		}
-		if existed {
-			if err := tm.tree.FreeRef(displaced); err != nil {
-				t.Fatalf("FreeRef: %v", err)
-			}
 		}
 		tm.model[string(dst)] = want
 		return
@@ -279,13 +273,16 @@ func (tm *treeModel) del(t *rapid.T) {
 	k := tm.drawKey(t, "key")
 	keep := rapid.Bool().Draw(t, "keep-old")
 	var old btree.Ref
-	var op *btree.Ref
+	var stamp uint64
+	var found bool
+	var err error
 	if keep {
-		op = &old
+		stamp, found, err = tm.tree.Take(k, &old)
+	} else {
+		stamp, found, err = tm.tree.Delete(k)
 	}
-	stamp, found, err := tm.tree.Delete(k, op)
 	if err != nil {
-		t.Fatalf("Delete: %v", err)
+		t.Fatalf("Delete (keep %v): %v", keep, err)
 	}
 	want, had := tm.model[string(k)]
 	if found != had || (found && stamp != want.stamp) {
@@ -335,7 +332,7 @@ func (tm *treeModel) deleteRun(t *rapid.T) {
 		slices.Reverse(keys[i : i+n])
 	}
 	for _, k := range keys[i : i+n] {
-		if _, found, err := tm.tree.Delete([]byte(k), nil); err != nil || !found {
+		if _, found, err := tm.tree.Delete([]byte(k)); err != nil || !found {
 			t.Fatalf("Delete(%q) = %v, %v", short([]byte(k)), found, err)
 		}
 		delete(tm.model, k)
@@ -448,6 +445,63 @@ func (tm *treeModel) check(t *rapid.T) {
 		t.Fatalf("empty tree has root %d and %d pages in use", tm.tree.Root, len(tm.m.pages))
 	}
 	checkContents(t, tm.tree, tm.model, tm.compare)
+	checkDecoded(t, tm.tree, tm.model, tm.compare)
+}
+
+// checkDecoded reads the tree's pages raw, as the page dumper does, with
+// DecodeLeaf and DecodeBranch, and expects the model's entries in the
+// leaves, in order, and the tree's pages below the branches.
+func checkDecoded(t *rapid.T, tree *btree.Tree, model map[string]entry, cmp func(a, b string) int) {
+	keys := slices.Collect(maps.Keys(model))
+	slices.SortFunc(keys, cmp)
+	children := map[uint64]bool{} // named by a branch: aux or a cell's child
+	var nodes []uint64            // reached below the root
+	err := tree.Walk(func(id uint64, pg *page.Page, depth int) error {
+		if depth > 0 {
+			nodes = append(nodes, id)
+		}
+		for i := 0; i < pg.Count() && depth >= 0; i++ {
+			if pg.Type() == page.TypeBranch {
+				b, err := btree.DecodeBranch(pg.Cell(i))
+				if err != nil {
+					return err
+				}
+				children[b.Child] = true
+				continue
+			}
+			l, err := btree.DecodeLeaf(pg.Cell(i))
+			if err != nil {
+				return err
+			}
+			if len(keys) == 0 || string(l.Key) != keys[0] {
+				return fmt.Errorf("leaf %d cell %d decodes to key %s, model has %d more keys", id, i, short(l.Key), len(keys))
+			}
+			want := model[keys[0]]
+			v, err := tree.Value(nil, l.Value)
+			if err != nil || l.Stamp != want.stamp || !bytes.Equal(v, want.value) {
+				return fmt.Errorf("leaf %d cell %d decodes to stamp %d, %d bytes (%v); model has %d, %d bytes", id, i, l.Stamp, len(v), err, want.stamp, len(want.value))
+			}
+			keys = keys[1:]
+		}
+		if pg.Type() == page.TypeBranch {
+			children[pg.Aux()] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("decoding the tree's pages: %v", err)
+	}
+	if len(keys) != 0 {
+		t.Fatalf("decoded leaves lack %d of the model's keys", len(keys))
+	}
+	if len(nodes) != len(children) {
+		t.Fatalf("branches name %d children, the tree has %d pages below its root", len(children), len(nodes))
+	}
+	for _, id := range nodes {
+		if !children[id] {
+			t.Fatalf("page %d is below the root, but no decoded branch cell names it", id)
+		}
+	}
 }
 
 // checkContents walks tree forward and backward against model.
@@ -516,7 +570,7 @@ func testTree(t *testing.T, versioned bool) {
 			clear(tm.model)
 		}
 		for _, k := range tm.sorted() {
-			if _, found, err := tm.tree.Delete([]byte(k), nil); err != nil || !found {
+			if _, found, err := tm.tree.Delete([]byte(k)); err != nil || !found {
 				t.Fatalf("Delete(%q) = %v, %v", short([]byte(k)), found, err)
 			}
 			delete(tm.model, k)

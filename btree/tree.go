@@ -46,6 +46,12 @@ type Ref struct {
 	Inline   []byte
 }
 
+// copyTo makes *dst a copy of r whose inline bytes sit in dst's own
+// buffer (reused), so that it outlives the cell r was read from.
+func (r Ref) copyTo(dst *Ref) {
+	*dst = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(dst.Inline[:0], r.Inline...)}
+}
+
 var tmpPages = sync.Pool{New: func() any { return new(page.Page) }}
 
 // Get finds key. The returned Ref's Inline aliases the page: copy it, or
@@ -62,9 +68,9 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 		}
 		switch pg.Type() {
 		case page.TypeBranch:
-			id = child(pg, t.childIndex(pg, key, true))
+			id = child(pg, t.childIndex(pg, key, reader))
 		case page.TypeLeaf:
-			i, eq := t.search(pg, key, true, true)
+			i, eq := t.search(pg, key, inLeaf, reader)
 			if !eq {
 				return 0, r, false, nil
 			}
@@ -80,45 +86,40 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 
 const maxDepth = 32
 
+// cellRef reads the value reference of leaf cell c of pg.
 func cellRef(pg *page.Page, c []byte) (Ref, error) {
-	k := len(leafKey(c))
-	r := Ref{Len: leafLen(c)}
-	rest := c[leafHeader+k:]
-	if c[0]&flagOverflow != 0 {
-		if len(rest) != 8 || r.Len == 0 {
-			return r, page.Corruptf(pg.ID(), "bad overflow reference")
-		}
-		r.Overflow = leU64(rest)
-		return r, nil
+	l, err := DecodeLeaf(c)
+	if err != nil {
+		return Ref{}, page.Corruptf(pg.ID(), "%v", err)
 	}
-	if uint32(len(rest)) != r.Len {
-		return r, page.Corruptf(pg.ID(), "cell value length %d, cell holds %d", r.Len, len(rest))
-	}
-	r.Inline = rest
-	return r, nil
+	return l.Value, nil
 }
 
-// Put stores key -> (stamp, value), replacing any entry with that key (and
-// freeing the replaced value's overflow pages).
+// Put stores key -> (stamp, value). A value it replaces is freed, overflow
+// chain and all.
 func (t *Tree) Put(key []byte, stamp uint64, value []byte) error {
-	var old Ref
-	_, existed, err := t.Swap(key, stamp, value, &old)
-	if err == nil && existed {
-		err = t.FreeRef(old)
+	r, err := t.NewRef(len(key), value)
+	if err != nil {
+		return err
 	}
-	return err
+	return t.PutRef(key, stamp, r)
 }
 
-// Swap stores key -> (stamp, value) and reports the entry it replaced. The
-// old value's overflow chain is not freed: ownership passes to the caller
-// (the store moves it into a history tree). old.Inline is copied into
-// old.Inline's own buffer.
+// Swap stores key -> (stamp, value) and hands the entry it replaced to the
+// caller in *old, overflow chain included: the tree no longer owns that
+// chain, and the caller must store it elsewhere (PutRef) or free it
+// (FreeRef). This is how the store moves a replaced version into history
+// without copying its chain. old.Inline is refilled in its own buffer, so
+// it stays valid when the tree changes. old must not be nil.
 func (t *Tree) Swap(key []byte, stamp uint64, value []byte, old *Ref) (oldStamp uint64, existed bool, err error) {
+	if old == nil {
+		panic("btree: Swap without a Ref to hand the old entry to")
+	}
 	r, err := t.NewRef(len(key), value)
 	if err != nil {
 		return 0, false, err
 	}
-	return t.PutRef(key, stamp, r, old)
+	return t.put(key, stamp, r, old)
 }
 
 // NewRef stores value for a key of length k: inline when the leaf cell
@@ -137,9 +138,16 @@ func (t *Tree) NewRef(k int, value []byte) (Ref, error) {
 	return r, err
 }
 
-// PutRef stores key -> (stamp, r), reporting the replaced entry in old (if
-// old is not nil; else a replaced overflow chain is freed).
-func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint64, existed bool, err error) {
+// PutRef stores key -> (stamp, r), taking over r's overflow chain (from
+// NewRef, Swap or Take). A value it replaces is freed, as by Put.
+func (t *Tree) PutRef(key []byte, stamp uint64, r Ref) error {
+	_, _, err := t.put(key, stamp, r, nil)
+	return err
+}
+
+// put stores key -> (stamp, r). keep, if not nil, receives the replaced
+// entry and its chain (Swap); else the replaced chain is freed.
+func (t *Tree) put(key []byte, stamp uint64, r Ref, keep *Ref) (oldStamp uint64, existed bool, err error) {
 	if len(key) == 0 || len(key) > MaxKey {
 		return 0, false, ErrKeyTooLarge
 	}
@@ -155,12 +163,12 @@ func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint6
 			}
 		}
 	}
-	ins := insertion{key: key, stamp: stamp, ref: r, old: old}
+	ins := insertion{key: key, stamp: stamp, ref: r, keep: keep}
 	if done, err := t.insertHinted(&ins); err != nil || done {
 		if err != nil {
 			return 0, false, err
 		}
-		return t.finishPut(&ins, old)
+		return t.finishPut(&ins)
 	}
 	t.hint.valid = false
 	if t.Root == 0 {
@@ -191,11 +199,11 @@ func (t *Tree) PutRef(key []byte, stamp uint64, r Ref, old *Ref) (oldStamp uint6
 	if ins.leaf != 0 {
 		t.setHint(&ins)
 	}
-	return t.finishPut(&ins, old)
+	return t.finishPut(&ins)
 }
 
-func (t *Tree) finishPut(ins *insertion, old *Ref) (oldStamp uint64, existed bool, err error) {
-	if ins.existed && old == nil && ins.oldRef.Overflow != 0 {
+func (t *Tree) finishPut(ins *insertion) (oldStamp uint64, existed bool, err error) {
+	if ins.existed && ins.keep == nil && ins.oldRef.Overflow != 0 {
 		if err := t.FreeRef(ins.oldRef); err != nil {
 			return 0, false, err
 		}
@@ -207,11 +215,11 @@ type insertion struct {
 	key   []byte
 	stamp uint64
 	ref   Ref
-	old   *Ref
+	keep  *Ref // see put
 
 	existed  bool
 	oldStamp uint64
-	oldRef   Ref
+	oldRef   Ref // the replaced chain, to free when keep is nil
 
 	// The leaf's bounds from its ancestors' separators, and the leaf itself
 	// when it took the entry without splitting (for the tree's hint).
@@ -240,7 +248,7 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 	default:
 		return 0, nil, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, ins.key, false)
+	ci := t.childIndex(pg, ins.key, writer)
 	if ci > 0 {
 		ins.lo, ins.hasLo = branchKey(pg.Cell(ci-1)), true
 	}
@@ -260,7 +268,7 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 }
 
 func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error) {
-	i, eq := t.search(pg, ins.key, true, false)
+	i, eq := t.search(pg, ins.key, inLeaf, writer)
 	if eq {
 		c := pg.Cell(i)
 		r, err := cellRef(pg, c)
@@ -268,8 +276,8 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 			return 0, nil, err
 		}
 		ins.existed, ins.oldStamp = true, leafStamp(c)
-		if ins.old != nil {
-			*ins.old = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(ins.old.Inline[:0], r.Inline...)}
+		if ins.keep != nil {
+			r.copyTo(ins.keep)
 		} else {
 			ins.oldRef = Ref{Len: r.Len, Overflow: r.Overflow}
 		}
@@ -482,14 +490,29 @@ func (t *Tree) FreeRef(r Ref) error {
 	})
 }
 
-// Delete removes key, reporting the removed entry in old (whose overflow
-// chain then belongs to the caller; with old nil the chain is freed).
-func (t *Tree) Delete(key []byte, old *Ref) (oldStamp uint64, found bool, err error) {
+// Delete removes key and frees its value, overflow chain and all.
+func (t *Tree) Delete(key []byte) (oldStamp uint64, found bool, err error) {
+	return t.remove(key, nil)
+}
+
+// Take removes key and hands its entry to the caller in *old, overflow
+// chain included, as Swap does: the caller must store the chain elsewhere
+// (PutRef) or free it (FreeRef). old must not be nil.
+func (t *Tree) Take(key []byte, old *Ref) (oldStamp uint64, found bool, err error) {
+	if old == nil {
+		panic("btree: Take without a Ref to hand the entry to")
+	}
+	return t.remove(key, old)
+}
+
+// remove deletes key. keep, if not nil, receives the entry and its chain
+// (Take); else the chain is freed.
+func (t *Tree) remove(key []byte, keep *Ref) (oldStamp uint64, found bool, err error) {
 	t.hint.valid = false
 	if t.Root == 0 {
 		return 0, false, nil
 	}
-	d := deletion{key: key, old: old}
+	d := deletion{key: key, keep: keep}
 	newID, _, err := t.delete(t.Root, &d, 0)
 	if err != nil || !d.found {
 		return 0, false, err
@@ -511,7 +534,7 @@ func (t *Tree) Delete(key []byte, old *Ref) (oldStamp uint64, found bool, err er
 			t.Root = 0
 		}
 	}
-	if old == nil && d.ref.Overflow != 0 {
+	if keep == nil && d.ref.Overflow != 0 {
 		if err := t.FreeRef(d.ref); err != nil {
 			return 0, false, err
 		}
@@ -521,7 +544,7 @@ func (t *Tree) Delete(key []byte, old *Ref) (oldStamp uint64, found bool, err er
 
 type deletion struct {
 	key   []byte
-	old   *Ref
+	keep  *Ref // see remove
 	found bool
 	stamp uint64
 	ref   Ref
@@ -559,7 +582,7 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 	}
 	switch pg.Type() {
 	case page.TypeLeaf:
-		i, eq := t.search(pg, d.key, true, false)
+		i, eq := t.search(pg, d.key, inLeaf, writer)
 		if !eq {
 			return id, full, nil
 		}
@@ -573,8 +596,8 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 		}
 		d.found, d.stamp = true, leafStamp(c)
 		d.ref = Ref{Len: r.Len, Overflow: r.Overflow}
-		if d.old != nil {
-			*d.old = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(d.old.Inline[:0], r.Inline...)}
+		if d.keep != nil {
+			r.copyTo(d.keep)
 		}
 		pg.Delete(i)
 		return pg.ID(), shapeOf(pg), nil
@@ -582,7 +605,7 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 	default:
 		return 0, full, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, d.key, false)
+	ci := t.childIndex(pg, d.key, writer)
 	newChild, sh, err := t.delete(child(pg, ci), d, depth+1)
 	if err != nil || !d.found {
 		return id, full, err

@@ -68,7 +68,9 @@
 // sorts before a real of the same integer part (F0, F1); equal integer
 // and real (2 and 2.0) are adjacent, distinct keys. Column affinity
 // makes every value of an INTEGER, NUMERIC, REAL or TEXT column the same
-// class before it is keyed, so only untyped key columns can hold both.
+// class before it is keyed (TestCoerceProperties), so only untyped key
+// columns can hold both, and the one value SQLite itself keeps in both
+// classes, -2^63.
 // Booleans and timestamps are keyed as integers. -0.0 is keyed as 0.0
 // (they are equal). Decoding checks that the bytes are the canonical
 // encoding, so every key decodes to one tuple and re-encodes to itself.
@@ -104,8 +106,10 @@
 // Every offset in the row is computable from the layout, n and w, so
 // reading column i costs two bitmap tests and one or two loads whatever
 // the number of columns (RowView.Value, or RowView.AppendTo straight into
-// an Arrow builder), and RowView.Match evaluates a Predicate (column op
-// constant) on the same bytes without building a Value. A row's version
+// an Arrow builder; a Projection does the same for a scan's column list
+// with the builder types resolved once), and RowView.Match evaluates a
+// Predicate (column op constant) on the same bytes without building a
+// Value. A row's version
 // outside [BaseVersion, Version] of the reading layout is ErrVersion.
 //
 // # Catalog entries
@@ -117,10 +121,103 @@
 // versioned like any row, so the schema at position p is what reads at p
 // use.
 //
+// # The catalog in the store
+//
+// The catalog is the store table CatalogID (1<<40). Store tables from
+// CatalogID on belong to this package: user tables and index key spaces
+// get ids from FirstUserID (CatalogID+1) up, taken in order from a
+// counter in the catalog, so replicas applying the same log agree on
+// them; ids below CatalogID are left to the caller. Catalog rows are
+// versioned like any row, so the schema at position p (a column added
+// at p+5 is absent at p) is what reads at p use, and DDL is ops in the
+// caller's batch, next to the rows it enables.
+//
+//	key                        value
+//	'T' name                   Table.MarshalBinary (ID, columns, primary key, version)
+//	'I' name                   Index.MarshalBinary (ID, table name, columns, unique)
+//	'V' name                   View.MarshalBinary
+//	'N'                        the next free table id, 8 bytes big-endian
+//
+// Names in keys have their ASCII letters lowered (tables, indexes and
+// views share one namespace, compared as SQLite compares identifiers).
+// A table's rows live in the store table Table.ID: key AppendKey of the
+// primary-key columns (or of the rowid: an INTEGER PRIMARY KEY column,
+// else a hidden one), value the row encoding of the other columns. An
+// index's entries live in Index.ID:
+//
+//	key                                       value
+//	AppendKey(index columns) ‖ row's key      empty
+//
+// DropTable deletes the catalog row and drops the store tables of the
+// table and its indexes; a table made later under the same name gets a
+// new id.
+//
+// # Transactions: Tx
+//
+// A Tx (NewTx(snapshot, pending batch)) is the read and write surface:
+// DDL (CreateTable, AddColumn, DropTable, CreateIndex, DropIndex,
+// CreateView, DropView), writes (Insert, Update, Delete, Upsert, by
+// primary key, with index entries maintained in the same batch), point
+// reads (Get) and scans (Scan). Writes only add ops to the caller's
+// batch; applying it is the caller's, at its own log position. Each
+// write checks everything (unknown table or column, NOT NULL, duplicate
+// key, unique indexes, rowid type, key and row size) before it appends
+// anything, so a failed write leaves the batch exactly as it was; errors
+// are *TableError naming the table, index and column, wrapping a
+// sentinel (ErrNoTable, ErrNotNull, ErrDuplicateKey, ErrUnique, ErrType,
+// ...). A column receiving a value of another storage class is marked
+// mixed in the same batch. A rowid table's next rowid is max + 1 (1 when
+// empty), as in SQLite.
+//
+// Reads see the snapshot with the pending batch's ops applied on top,
+// so a SQL transaction reads its own writes. The overlay indexes the
+// batch by table and key (a map per table to the index of the key's last
+// op, and whether the batch drops the table), catching up on the ops
+// appended since the last call: O(1) per op. A point read or uniqueness
+// check costs one map lookup before the store read. A scan of a table
+// the batch touched sorts that table's pending keys once (cached until
+// the batch changes again) and merges them with the store's rows, O(k
+// log k) for k pending keys of the table; tables the batch does not touch
+// scan at the store's speed. The catalog is reloaded only after an op on
+// the catalog table.
+//
+// # Scans
+//
+// Tx.Scan returns a Scanner, an array.RecordReader of record batches of
+// ScanOptions.BatchSize rows (DefaultBatchSize, 4,096) in key order (or
+// descending, with Reverse: through a store iterator, which copies each
+// row and so costs more than the forward walk; Limit stops after as
+// many rows),
+// whose schema is the table's at the snapshot's position (a column of
+// mixed classes as MixedType) with the table and position in its
+// metadata. Only the projected columns are decoded; Lower and Upper
+// bound the primary key (or the index columns, for an index scan) and
+// become the store range; Filters (column op constant) are evaluated on
+// the encoded row (RowView.Match) or the decoded key before anything is
+// built. An index scan answers from the entries alone when every
+// projected and filtered column is an index or key column (covering),
+// else reads each row by its key. The scanner walks the store with
+// Snapshot.Range a batch at a time, resuming past the last key, so it
+// holds no lock between batches. A scan through a Tx sees, from its next
+// batch on, ops appended to the pending batch while it runs: a statement
+// that writes the table it scans (UPDATE t SET k = k + 10) collects the
+// keys first. Get reads one row by primary key as Values, decoding only
+// the asked-for columns, with no batch.
+//
+// Export writes a table as of a position as an Arrow IPC file or stream
+// (schema metadata projstore.table, projstore.position,
+// projstore.version), CSV or JSON Lines; projstore export is its command.
+//
 // # Errors
 //
 // Malformed keys, rows and catalog entries return errors wrapping
 // ErrCorrupt, never a panic (fuzz targets FuzzDecodeKey, FuzzDecodeRow,
 // FuzzUnmarshalTable). Invalid definitions return a *SchemaError
-// wrapping a sentinel such as ErrDuplicateColumn.
+// wrapping a sentinel such as ErrDuplicateColumn. Reads and writes
+// through a Tx return a *TableError naming the table, index and column
+// (and, for ErrNoTable, the position read), wrapping ErrNoTable,
+// ErrNoIndex, ErrNoView, ErrExists, ErrNotFound, ErrDuplicateKey,
+// ErrNotNull, ErrUnique, ErrType, ErrTooLarge, ErrBadArgument or
+// ErrUnknownColumn; a store error (ErrPositionAhead, ErrPruned,
+// ErrClosed) comes through as it is.
 package column

@@ -205,3 +205,36 @@ func FuzzDecodeKey(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkAppendKey(b *testing.B) {
+	vals := []Value{MakeInt(123456789), MakeText("customer-42"), MakeReal(2.5)}
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendKey(buf[:0], vals...)
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkDecodeKey(b *testing.B) {
+	key := AppendKey(nil, MakeInt(123456789), MakeText("customer-42"), MakeReal(2.5))
+	vals := make([]Value, 0, 3)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if vals, err = DecodeKey(vals[:0], key); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(key)))
+}
+
+func BenchmarkDecodeKeyRowid(b *testing.B) {
+	key := AppendKey(nil, MakeInt(123456789))
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, _, err := DecodeKeyValue(key); err != nil || v.Int() != 123456789 {
+			b.Fatal(v, err)
+		}
+	}
+}

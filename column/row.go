@@ -597,3 +597,146 @@ func (v *RowView) compare(k, i int, c Value) (int, error) {
 	}
 	return Compare(x, c), nil
 }
+
+// Projection decodes a fixed list of columns of encoded rows into Arrow
+// builders, one builder per column: the loop of a scan that fills a
+// record batch. It resolves each builder's type once, where AppendTo
+// switches on it for every value, and reads home values straight from
+// the row. A Projection is not safe for concurrent use.
+type Projection struct {
+	l        *Layout
+	cols     []int
+	builders []array.Builder
+	fast     []projKind
+	view     RowView
+}
+
+type projKind uint8
+
+const (
+	projGeneric projKind = iota // through RowView.AppendTo
+	projInt64
+	projFloat64
+	projTimestamp
+	projBoolean
+	projString
+	projBinary
+)
+
+// NewProjection returns a Projection of the given columns of l into the
+// builders (same length; builders[j] receives column cols[j], and is the
+// column's Arrow type or MixedType, as for RowView.AppendTo).
+func (l *Layout) NewProjection(cols []int, builders []array.Builder) (*Projection, error) {
+	if len(cols) != len(builders) {
+		return nil, fmt.Errorf("column: %d columns, %d builders", len(cols), len(builders))
+	}
+	p := &Projection{l: l, cols: append([]int(nil), cols...), builders: append([]array.Builder(nil), builders...),
+		fast: make([]projKind, len(cols))}
+	for j, c := range cols {
+		if c < 0 || c >= len(l.types) {
+			return nil, fmt.Errorf("column: column %d out of range [0,%d)", c, len(l.types))
+		}
+		t := l.types[c]
+		switch b := builders[j].(type) {
+		case *array.Int64Builder:
+			if t == Integer {
+				p.fast[j] = projInt64
+			}
+		case *array.Float64Builder:
+			if t == Real {
+				p.fast[j] = projFloat64
+			}
+		case *array.TimestampBuilder:
+			if t == Timestamp && b.Type().(*arrow.TimestampType).Unit == arrow.Microsecond {
+				p.fast[j] = projTimestamp
+			}
+		case *array.BooleanBuilder:
+			if t == Boolean {
+				p.fast[j] = projBoolean
+			}
+		case *array.StringBuilder:
+			if t == Text {
+				p.fast[j] = projString
+			}
+		case *array.BinaryBuilder:
+			if t == Blob && b.Type().ID() == arrow.BINARY {
+				p.fast[j] = projBinary
+			}
+		}
+	}
+	return p, nil
+}
+
+// Append decodes the projected columns of row into the builders. On an
+// error the builders may hold part of the row; the caller drops the batch.
+func (p *Projection) Append(row []byte) error {
+	v := &p.view
+	if err := v.Reset(p.l, row); err != nil {
+		return err
+	}
+	for j, c := range p.cols {
+		k := p.fast[j]
+		if k == projGeneric || c >= v.n || (v.foreign >= 0 && bit(v.row, v.foreign, c)) {
+			if err := v.AppendTo(p.builders[j], c); err != nil {
+				return err
+			}
+			continue
+		}
+		if bit(v.row, v.nulls, c) {
+			p.builders[j].AppendNull()
+			continue
+		}
+		switch k {
+		case projInt64, projFloat64, projTimestamp, projBoolean:
+			// Where the builder has room (the scan reserved its batch),
+			// UnsafeAppend skips the capacity check Append makes per value.
+			at := v.fixed + p.l.fixedOff[c]
+			switch k {
+			case projInt64:
+				b := p.builders[j].(*array.Int64Builder)
+				x := int64(binary.LittleEndian.Uint64(v.row[at:]))
+				if b.Len() < b.Cap() {
+					b.UnsafeAppend(x)
+				} else {
+					b.Append(x)
+				}
+			case projTimestamp:
+				b := p.builders[j].(*array.TimestampBuilder)
+				x := arrow.Timestamp(binary.LittleEndian.Uint64(v.row[at:]))
+				if b.Len() < b.Cap() {
+					b.UnsafeAppend(x)
+				} else {
+					b.Append(x)
+				}
+			case projFloat64:
+				f := math.Float64frombits(binary.LittleEndian.Uint64(v.row[at:]))
+				if f != f {
+					return corrupt("NaN")
+				}
+				b := p.builders[j].(*array.Float64Builder)
+				if b.Len() < b.Cap() {
+					b.UnsafeAppend(f)
+				} else {
+					b.Append(f)
+				}
+			default:
+				b := v.row[at]
+				if b > 1 {
+					return corrupt("boolean byte %d", b)
+				}
+				p.builders[j].(*array.BooleanBuilder).Append(b == 1)
+			}
+		default:
+			pl, err := v.payload(c)
+			if err != nil {
+				return err
+			}
+			if k == projString {
+				p.builders[j].(*array.StringBuilder).BinaryBuilder.Append(pl)
+			} else {
+				p.builders[j].(*array.BinaryBuilder).Append(pl)
+			}
+		}
+	}
+	return nil
+}

@@ -89,6 +89,48 @@ func benchDecode(b *testing.B, cols []int) {
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// benchProject is benchDecode through a Projection.
+func benchProject(b *testing.B, cols []int) {
+	const batch = 4096
+	l, rows := benchRows(batch)
+	mem := memory.NewGoAllocator()
+	builders := make([]array.Builder, len(cols))
+	for j, c := range cols {
+		builders[j] = array.NewBuilder(mem, benchTypes[c].ArrowType())
+		defer builders[j].Release()
+	}
+	p, err := l.NewProjection(cols, builders)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bytes int64
+	for _, r := range rows {
+		bytes += int64(len(r))
+	}
+	b.SetBytes(bytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, bl := range builders {
+			bl.Reserve(batch)
+			if sb, ok := bl.(*array.StringBuilder); ok {
+				sb.ReserveData(batch * 12)
+			}
+		}
+		for _, r := range rows {
+			if err := p.Append(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, bl := range builders {
+			bl.NewArray().Release()
+		}
+	}
+	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkProject1of8(b *testing.B) { benchProject(b, []int{1}) }
+func BenchmarkProject8of8(b *testing.B) { benchProject(b, []int{0, 1, 2, 3, 4, 5, 6, 7}) }
+
 func BenchmarkRowDecode1of8(b *testing.B)     { benchDecode(b, []int{1}) }
 func BenchmarkRowDecodeText1of8(b *testing.B) { benchDecode(b, []int{6}) }
 func BenchmarkRowDecode8of8(b *testing.B)     { benchDecode(b, []int{0, 1, 2, 3, 4, 5, 6, 7}) }

@@ -311,6 +311,16 @@ func FuzzDecodeRow(f *testing.F) {
 				v.Match(Predicate{Column: i, Op: op, Value: MakeText("a")})
 			}
 		}
+		bs := make([]array.Builder, fuzzLayout.Len())
+		cols := make([]int, fuzzLayout.Len())
+		for i, ty := range fuzzLayout.Types() {
+			bs[i], cols[i] = array.NewBuilder(mem, ty.ArrowType()), i
+			defer bs[i].Release()
+		}
+		p, _ := fuzzLayout.NewProjection(cols, bs)
+		if err := p.Append(row); ok && err != nil && !errors.Is(err, ErrMixed) {
+			t.Fatalf("Projection.Append: %v, but every column decodes", err)
+		}
 		if !ok {
 			return
 		}
@@ -336,4 +346,69 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestProjection checks Projection.Append against RowView.AppendTo over
+// many rows: the arrays it builds are equal.
+func TestProjection(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rapid.Check(t, func(rt *rapid.T) {
+		types := genLayoutTypes(rt)
+		l, _ := NewLayout(2, 0, types, nil)
+		old, _ := NewLayout(1, 0, types[:rapid.IntRange(0, len(types)).Draw(rt, "old")], nil)
+		mixed := make([]bool, len(types))
+		var rows [][]byte
+		for range rapid.IntRange(0, 20).Draw(rt, "rows") {
+			lay := l
+			if rapid.Bool().Draw(rt, "old row") {
+				lay = old
+			}
+			vals := make([]Value, lay.Len())
+			for i := range vals {
+				vals[i] = genRowValue(types[i]).Draw(rt, "v")
+				mixed[i] = mixed[i] || types[i] == Any || (vals[i].typ != Null && vals[i].typ != types[i])
+			}
+			rows = append(rows, mustRow(rt, lay, vals))
+		}
+		cols := rapid.SliceOfN(rapid.IntRange(0, max(len(types)-1, 0)), 0, 8).Draw(rt, "cols")
+		if len(types) == 0 {
+			cols = nil
+		}
+		want := make([]array.Builder, len(cols))
+		got := make([]array.Builder, len(cols))
+		for j, c := range cols {
+			want[j] = builderFor(mem, types[c], mixed[c])
+			got[j] = builderFor(mem, types[c], mixed[c])
+			defer want[j].Release()
+			defer got[j].Release()
+		}
+		p, err := l.NewProjection(cols, got)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for _, r := range rows {
+			if err := p.Append(r); err != nil {
+				rt.Fatal(err)
+			}
+			v, err := l.View(r)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			for j, c := range cols {
+				if err := v.AppendTo(want[j], c); err != nil {
+					rt.Fatal(err)
+				}
+			}
+		}
+		for j := range cols {
+			a, b := want[j].NewArray(), got[j].NewArray()
+			eq := array.Equal(a, b)
+			a.Release()
+			b.Release()
+			if !eq {
+				rt.Fatalf("column %d (%s) differs", cols[j], types[cols[j]])
+			}
+		}
+	})
 }

@@ -26,22 +26,36 @@ func Update(crc uint32, b []byte) uint32 {
 	return crc32.Update(crc, table, b)
 }
 
-// Seal stores Checksum(p[4:]) little-endian in p[0:4].
+// Seal stores Sum(p) little-endian in p[0:4].
 // A p shorter than Size has no room for a checksum and is left unchanged.
 func Seal(p []byte) {
 	if len(p) < Size {
 		return
 	}
-	binary.LittleEndian.PutUint32(p, Checksum(p[Size:]))
+	binary.LittleEndian.PutUint32(p, Sum(p))
+}
+
+// Sum returns the checksum Seal stores in p: the CRC32C of p[Size:].
+// Tools that report a mismatch show it next to Stored.
+func Sum(p []byte) uint32 {
+	if len(p) < Size {
+		return 0
+	}
+	return Checksum(p[Size:])
+}
+
+// Stored returns the checksum held in p[0:4], or 0 if p is shorter than Size.
+func Stored(p []byte) uint32 {
+	if len(p) < Size {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(p)
 }
 
 // Valid reports whether p was sealed by Seal and not changed since.
 // A p shorter than Size is never valid.
 func Valid(p []byte) bool {
-	if len(p) < Size {
-		return false
-	}
-	return binary.LittleEndian.Uint32(p) == Checksum(p[Size:])
+	return len(p) >= Size && Stored(p) == Sum(p)
 }
 
 // Hardware reports whether Checksum runs on the CPU's CRC32C instructions.

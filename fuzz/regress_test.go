@@ -11,6 +11,7 @@ import (
 	"github.com/projstore/projstore/vfs/fault"
 
 	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/crc"
 	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/store"
@@ -133,7 +134,7 @@ func TestShortHistoryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := fs.Image("db")
-	sb, err := superblock.Read(bytes.NewReader(img)).Newest(false)
+	sb, err := superblock.Read(bytes.NewReader(img)).Newest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,9 +145,11 @@ func TestShortHistoryKey(t *testing.T) {
 	if cat.Type() != page.TypeLeaf || cat.Count() != 1 {
 		t.Fatalf("catalog root %d is a %v page with %d cells", sb.Catalog, cat.Type(), cat.Count())
 	}
-	c := cat.Cell(0)
-	desc := c[15+int(binary.LittleEndian.Uint16(c[1:])):]
-	hist := binary.LittleEndian.Uint64(desc[16:])
+	entry, err := btree.DecodeLeaf(cat.Cell(0))
+	if err != nil || len(entry.Value.Inline) < 24 {
+		t.Fatalf("catalog entry %+v, %v", entry, err)
+	}
+	hist := binary.LittleEndian.Uint64(entry.Value.Inline[16:])
 	if hist < 2 || hist >= sb.PageCount {
 		t.Fatalf("history root %d", hist)
 	}

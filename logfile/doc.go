@@ -30,7 +30,12 @@
 // "pos" (at least 1) is required; "ops" may be missing or empty. Each op has
 // "op" (put, delete or drop) and "table"; put and delete have "key", put has
 // "value" (which may be ""). Keys and values are UTF-8 strings, or
-// "base64:" followed by standard base64 for any bytes. Unknown fields,
+// "base64:" followed by standard base64 for any bytes. A line holding bytes
+// that are not valid UTF-8, or a \u escape of a lone UTF-16 surrogate, is
+// an error naming its line and column: encoding/json would read either as
+// U+FFFD, silently changing a key or value. So is a field given twice, or a
+// field name in another case ("Pos"): encoding/json would keep the last,
+// or match it, silently. Unknown fields,
 // trailing data and fields an op's kind has no use for are errors, so that
 // a typo is not silently ignored. Blank lines are skipped. Errors name the
 // line number, counting from 1.

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/projstore/projstore/batch"
@@ -282,6 +284,11 @@ func (r *Reader) nextJSON() (*batch.WriteBatch, error) {
 
 // ParseJSON parses one JSON Lines record (see the package documentation).
 func ParseJSON(line []byte) (*batch.WriteBatch, error) {
+	// encoding/json replaces invalid UTF-8, and escapes of lone UTF-16
+	// surrogates, with U+FFFD: a key would silently change. Refuse them.
+	if err := checkText(line); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var jb jsonBatch
@@ -339,6 +346,111 @@ func ParseJSON(line []byte) (*batch.WriteBatch, error) {
 		}
 	}
 	return b, nil
+}
+
+// errNotText explains how bytes that are not text travel in a JSON log.
+const errNotText = `(bytes that are not UTF-8 text go as "base64:" and standard base64)`
+
+// checkText refuses a record holding bytes that are not valid UTF-8, or a
+// \u escape of a UTF-16 surrogate that is not half of a pair: both stand
+// for no text, and encoding/json would replace them with U+FFFD. It also
+// refuses the field names checkField refuses. Columns count bytes from 1.
+func checkText(line []byte) error {
+	if !utf8.Valid(line) {
+		i := 0
+		for i < len(line) {
+			r, n := utf8.DecodeRune(line[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("invalid UTF-8 at column %d %s", i+1, errNotText)
+	}
+	inString, start := false, 0
+	var objects []uint8 // the field names given in each open object, by bit
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '"' && !inString:
+			inString, start = true, i
+		case c == '"':
+			inString = false
+			if len(objects) > 0 && isKey(line[i+1:]) {
+				if err := checkField(line[start:i+1], start, &objects[len(objects)-1]); err != nil {
+					return err
+				}
+			}
+		case inString && c == '\\':
+			if i+1 < len(line) && line[i+1] == 'u' {
+				r, ok := hex4(line[i+2:])
+				if ok && utf16.IsSurrogate(r) {
+					lo, lok := rune(0), false
+					if r < 0xdc00 && i+7 < len(line) && line[i+6] == '\\' && line[i+7] == 'u' {
+						lo, lok = hex4(line[i+8:])
+					}
+					if !lok || lo < 0xdc00 || lo > 0xdfff {
+						return fmt.Errorf("unpaired UTF-16 surrogate \\u%04x at column %d %s", r, i+1, errNotText)
+					}
+					i += 6
+				}
+			}
+			i++ // the escaped character
+		case inString:
+		case c == '{':
+			objects = append(objects, 0)
+		case c == '}' && len(objects) > 0:
+			objects = objects[:len(objects)-1]
+		}
+	}
+	return nil
+}
+
+// fieldNames are the field names of a JSON log, spelled exactly.
+var fieldNames = []string{"pos", "ops", "op", "table", "key", "value"}
+
+// isKey reports whether what follows a string makes it a field name.
+func isKey(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	return len(rest) > 0 && rest[0] == ':'
+}
+
+// checkField refuses what encoding/json would take silently: a field name
+// not spelled exactly as documented (it matches names whatever their case)
+// and a field given twice (it keeps the last). seen holds a bit per name of
+// fieldNames already given in the object.
+func checkField(quoted []byte, at int, seen *uint8) error {
+	raw := quoted[1 : len(quoted)-1]
+	name := -1
+	if bytes.IndexByte(raw, '\\') < 0 {
+		for i, f := range fieldNames {
+			if string(raw) == f {
+				name = i
+			}
+		}
+	}
+	if name < 0 {
+		var s string
+		if err := json.Unmarshal(quoted, &s); err != nil {
+			return nil // the decoder reports the syntax error
+		}
+		if name = slices.Index(fieldNames, s); name < 0 {
+			return fmt.Errorf("unknown field %q at column %d (fields are %s)", s, at+1, strings.Join(fieldNames, ", "))
+		}
+	}
+	if *seen&(1<<name) != 0 {
+		return fmt.Errorf("field %q given twice at column %d", fieldNames[name], at+1)
+	}
+	*seen |= 1 << name
+	return nil
+}
+
+// hex4 decodes the 4 hex digits b starts with.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(n), err == nil
 }
 
 // jsonError makes encoding/json's messages read well on one line.

@@ -191,6 +191,19 @@ func TestJSONErrors(t *testing.T) {
 		{`{"pos":2,`, `cut short`},
 		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"base64:%%","value":""}]}`, `key: bad base64`},
 		{`{"pos":2]`, `invalid JSON`},
+		// Bytes that are not text, and escapes that stand for no text, are
+		// refused: encoding/json would turn them into U+FFFD.
+		{"{\"pos\":2,\"ops\":[{\"op\":\"put\",\"table\":1,\"key\":\"a\xffb\",\"value\":\"\"}]}", `invalid UTF-8 at column 47 (bytes that are not UTF-8 text go as "base64:"`},
+		{"{\"pos\":2,\"ops\":[{\"op\":\"put\",\"table\":1,\"key\":\"k\",\"value\":\"\xc3\"}]}", `invalid UTF-8 at column`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800","value":""}]}`, `unpaired UTF-16 surrogate \ud800 at column 46`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\udc00x","value":""}]}`, `unpaired UTF-16 surrogate \udc00`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"key":"\ud800\u0041","value":""}]}`, `unpaired UTF-16 surrogate \ud800`},
+		// encoding/json keeps the last of a repeated field and matches
+		// names whatever their case: both are refused.
+		{`{"pos":2,"pos":3}`, `field "pos" given twice at column 10`},
+		{`{"pos":2,"ops":[{"op":"put","op":"delete","table":1,"key":"k","value":""}]}`, `field "op" given twice`},
+		{`{"Pos":2}`, `unknown field "Pos" at column 2`},
+		{`{"pos":2,"ops":[{"op":"put","table":1,"KEY":"k","value":""}]}`, `unknown field "KEY"`},
 	}
 	for _, c := range cases {
 		in := good + "\n\n" + c.line + "\n" + `{"pos":3}` + "\n"
@@ -212,6 +225,26 @@ func TestJSONErrors(t *testing.T) {
 		// Nothing after a bad record is read.
 		if _, again := r.Next(); again != err {
 			t.Fatalf("%s: Next after the error returned %v", c.line, again)
+		}
+	}
+}
+
+// TestJSONText: escapes that are text read back as that text, a pair of
+// surrogates included, and an escaped backslash is not taken for an escape.
+func TestJSONText(t *testing.T) {
+	for in, want := range map[string]string{
+		`\ud83d\ude00`: "\U0001F600",
+		`\\ud800`:      `\ud800`,
+		`\u00e9\n`:     "é\n",
+		`é`:            "é",
+		`\"\\`:         `"\`,
+		`pos\":`:       `pos":`, // a value that looks like a field name
+	} {
+		b, err := ParseJSON([]byte(`{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"` + in + `"}]}`))
+		if err != nil {
+			t.Errorf("value %s: %v", in, err)
+		} else if got := string(b.Ops[0].Value); got != want {
+			t.Errorf("value %s: %q, want %q", in, got, want)
 		}
 	}
 }
@@ -342,4 +375,22 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParseJSON parses a line of 100 puts, checks included.
+func BenchmarkParseJSON(b *testing.B) {
+	wb := batch.New(1)
+	for i := range 100 {
+		wb.Put(1, []byte(fmt.Sprintf("key-%06d", i)), []byte(strings.Repeat("v", 40)))
+	}
+	line, err := AppendJSON(nil, wb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if _, err := ParseJSON(line); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -27,10 +27,14 @@ const (
 
 	// FreeCapacity is how many page ids one free-list page carries.
 	FreeCapacity = (Size - HeaderSize) / 8
+
+	// MaxSlots is how many slots fit between the header and the end of a
+	// page: a count above it cannot be right.
+	MaxSlots = (Size - HeaderSize) / SlotSize
 )
 
+// Header offsets. The CRC32C at offset 0 is package crc's (crc.Seal).
 const (
-	offCRC     = 0
 	offType    = 4
 	offVersion = 5
 	offFlags   = 6
@@ -183,6 +187,21 @@ func (p *Page) SetAux(v uint64) { p.putU64(offAux, v) }
 // ids (free list).
 func (p *Page) Count() int { return p.u16(offCount) }
 
+// Version returns the page format version the header records; Verify
+// rejects any but Version.
+func (p *Page) Version() int { return int(p.buf[offVersion]) }
+
+// Lower returns the end of a slotted page's slot directory. With Upper and
+// Fragmented it bounds the free space; the page dumper shows all three raw,
+// so that damage to them can be seen.
+func (p *Page) Lower() int { return p.u16(offLower) }
+
+// Upper returns the start of a slotted page's cell area; see Lower.
+func (p *Page) Upper() int { return p.u16(offUpper) }
+
+// Fragmented returns the bytes of holes in a slotted page's cell area.
+func (p *Page) Fragmented() int { return p.u16(offFrag) }
+
 // Seal stores the CRC32C of the page. Call it last, right before the bytes
 // go to the file.
 func (p *Page) Seal() { crc.Seal(p.buf[:]) }
@@ -202,7 +221,7 @@ func Verify(b []byte, want uint64) error {
 	if id := p.ID(); id != want {
 		return Corruptf(want, "page holds id %d (misdirected write)", id)
 	}
-	if v := b[offVersion]; v != Version {
+	if v := p.Version(); v != Version {
 		return Corruptf(want, "unknown page format version %d", v)
 	}
 	switch t := p.Type(); t {
@@ -224,16 +243,16 @@ func Verify(b []byte, want uint64) error {
 }
 
 func (p *Page) verifySlots() error {
-	n, lower, upper, frag := p.Count(), p.u16(offLower), p.u16(offUpper), p.u16(offFrag)
+	n, lower, upper, frag := p.Count(), p.Lower(), p.Upper(), p.Fragmented()
 	if lower != HeaderSize+n*SlotSize || lower > upper || upper > Size {
 		return Corruptf(p.ID(), "bad free-space bounds: count %d lower %d upper %d", n, lower, upper)
 	}
 	// Sort the cells by offset (packed as offset<<16 | length, on the
 	// stack) and check that each ends before the next begins.
-	var spans [(Size - HeaderSize) / SlotSize]uint32
+	var spans [MaxSlots]uint32
 	total := 0
 	for i := 0; i < n; i++ {
-		off, l := p.slot(i)
+		off, l := p.Slot(i)
 		if l == 0 || off < upper || off+l > Size {
 			return Corruptf(p.ID(), "slot %d points outside the cell area (offset %d length %d)", i, off, l)
 		}
@@ -253,7 +272,10 @@ func (p *Page) verifySlots() error {
 	return nil
 }
 
-func (p *Page) slot(i int) (off, length int) {
+// Slot returns where slot i says cell i lies. It reads the slot as it is,
+// for a page that may not verify (the page dumper): i must be below
+// MaxSlots, and the caller checks that the cell lies inside the page.
+func (p *Page) Slot(i int) (off, length int) {
 	s := HeaderSize + i*SlotSize
 	return p.u16(s), p.u16(s + 2)
 }
@@ -267,13 +289,13 @@ func (p *Page) setSlot(i, off, length int) {
 // Cell returns cell i without copying it. The slice is capped at the cell's
 // end; it is valid until the page changes.
 func (p *Page) Cell(i int) []byte {
-	off, l := p.slot(i)
+	off, l := p.Slot(i)
 	return p.buf[off : off+l : off+l]
 }
 
 // CellLen returns the length of cell i.
 func (p *Page) CellLen(i int) int {
-	_, l := p.slot(i)
+	_, l := p.Slot(i)
 	return l
 }
 
@@ -332,7 +354,7 @@ func (p *Page) Delete(i int) {
 		return
 	}
 	p.idx.Store(nil)
-	off, l := p.slot(i)
+	off, l := p.Slot(i)
 	upper := p.u16(offUpper)
 	if off == upper {
 		p.putU16(offUpper, upper+l)
@@ -357,7 +379,7 @@ func (p *Page) Replace(i int, cell []byte) error {
 		return fmt.Errorf("page: replace slot %d with %d bytes in a page of %d cells", i, len(cell), p.Count())
 	}
 	p.idx.Store(nil)
-	off, l := p.slot(i)
+	off, l := p.Slot(i)
 	if len(cell) <= l && len(cell) > 0 {
 		copy(p.buf[off:], cell)
 		p.setSlot(i, off, len(cell))
@@ -386,7 +408,7 @@ func (p *Page) Compact() {
 	end := Size
 	n := p.Count()
 	for i := 0; i < n; i++ {
-		off, l := p.slot(i)
+		off, l := p.Slot(i)
 		end -= l
 		copy(tmp[end:], p.buf[off:off+l])
 		p.setSlot(i, end, l)

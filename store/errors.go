@@ -35,6 +35,8 @@ var (
 	ErrBadOp = batch.ErrBadOp
 	// ErrNewerFormat: Open refuses a file written by a newer format version.
 	ErrNewerFormat = superblock.ErrNewerVersion
+	// ErrOlderFormat: Open refuses a file of an older format version.
+	ErrOlderFormat = superblock.ErrOlderVersion
 	// ErrNotDatabase: Open found no projstore superblock in the file.
 	ErrNotDatabase = superblock.ErrNotDatabase
 	// ErrLocked: another process (or another open Store) holds the file.

@@ -41,9 +41,14 @@ func must(t tb, err error) {
 	}
 }
 
+// openMem opens "db" in fsys with opts (nil: the defaults).
 func openMem(t tb, fsys vfs.FS, opts *store.Options) *store.Store {
 	t.Helper()
-	s, err := store.Open("db", withFS(fsys, opts))
+	o := store.Options{FS: fsys}
+	if opts != nil {
+		o, o.FS = *opts, fsys
+	}
+	s, err := store.Open("db", &o)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -64,14 +69,4 @@ func wantValue(t tb, got []byte, err error, want []byte, what string) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s: got %d bytes %.16x…, want %d bytes %.16x…", what, len(got), got, len(want), want)
 	}
-}
-
-// withFS returns a copy of o (nil: the defaults) that opens in fsys.
-func withFS(fsys vfs.FS, o *store.Options) *store.Options {
-	var c store.Options
-	if o != nil {
-		c = *o
-	}
-	c.FS = fsys
-	return &c
 }

@@ -2,11 +2,9 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 
 	"github.com/projstore/projstore/batch"
-	"github.com/projstore/projstore/btree"
 )
 
 // Version is one version of a row: visible at positions [Created, Deleted).
@@ -29,7 +27,7 @@ func (s *Store) History(t batch.TableID, key []byte) ([]Version, error) {
 	}
 	var out []Version
 	c := s.catalog.Cursor()
-	for ok := c.SeekGE(catalogKey(t, 0)); ok && binary.BigEndian.Uint64(c.Key()) == uint64(t); ok = c.Next() {
+	for ok := c.SeekGE(catalogKey(t, 0)); ok && catalogTable(c.Key()) == t; ok = c.Next() {
 		r, err := c.Ref()
 		if err != nil {
 			return nil, err
@@ -72,10 +70,9 @@ func (t *table) history(out []Version, key []byte) ([]Version, error) {
 		out = append(out, Version{Created: batch.Offset(created), Deleted: t.dropped, Value: v})
 	}
 	h := t.hist.Cursor()
-	seek := append(slices.Clip(key), make([]byte, btree.SuffixSize)...)
-	for ok := h.SeekGE(seek); ok; ok = h.Next() {
-		k := h.Key()
-		if len(k) != len(key)+btree.SuffixSize || !bytes.Equal(k[:len(key)], key) {
+	for ok := h.SeekGE(appendHistSeek(nil, key, 0)); ok; ok = h.Next() {
+		uk, created, valid := splitHistKey(h.Key())
+		if !valid || !bytes.Equal(uk, key) {
 			break
 		}
 		r, err := h.Ref()
@@ -86,7 +83,7 @@ func (t *table) history(out []Version, key []byte) ([]Version, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Version{Created: batch.Offset(^binary.BigEndian.Uint64(k[len(key):])), Deleted: batch.Offset(h.Stamp()), Value: v})
+		out = append(out, Version{Created: created, Deleted: batch.Offset(h.Stamp()), Value: v})
 	}
 	return out, h.Err()
 }

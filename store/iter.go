@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/projstore/projstore/batch"
@@ -18,6 +20,7 @@ import (
 // call. An Iterator is not safe for concurrent use; Close it when done.
 type Iterator struct {
 	s            *Store
+	snap         *Snapshot // nil for Store.NewIterator
 	id           batch.TableID
 	pos          batch.Offset
 	lower, upper []byte
@@ -29,7 +32,10 @@ type Iterator struct {
 	positions bool // cursors are placed for the current epoch
 
 	valid      bool
-	key, value []byte
+	key, value []byte // the current row: kbuf and vbuf, or borrowed
+	kbuf, vbuf []byte
+	borrow     bool         // key and inline values alias the page (Range)
+	created    batch.Offset // the current row's version was created here
 	hk         []byte
 	err        error
 	closed     bool
@@ -39,13 +45,26 @@ type Iterator struct {
 // bounded to [lower, upper) (nil means unbounded). Call First, Last, SeekGE
 // or SeekLT to position it.
 func (s *Store) NewIterator(t batch.TableID, lower, upper []byte, pos batch.Offset) (*Iterator, error) {
+	return s.newIterator(nil, t, lower, upper, pos)
+}
+
+func (s *Store) newIterator(snap *Snapshot, t batch.TableID, lower, upper []byte, pos batch.Offset) (*Iterator, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if err := s.readable(pos); err != nil {
+	it := &Iterator{s: s, snap: snap, id: t, pos: pos, lower: clone(lower), upper: clone(upper)}
+	if err := it.readable(); err != nil {
 		return nil, err
 	}
-	it := &Iterator{s: s, id: t, pos: pos, lower: clone(lower), upper: clone(upper)}
 	return it, nil
+}
+
+// readable reports why the iterator's position cannot be read. Callers
+// hold the read lock.
+func (it *Iterator) readable() error {
+	if it.snap != nil {
+		return it.snap.usable()
+	}
+	return it.s.readable(it.pos)
 }
 
 func clone(b []byte) []byte {
@@ -116,7 +135,7 @@ func (it *Iterator) refresh() bool {
 		it.err = fmt.Errorf("projstore: iterator is closed")
 		return false
 	}
-	if err := it.s.readable(it.pos); err != nil {
+	if err := it.readable(); err != nil {
 		it.err = err
 		return false
 	}
@@ -187,7 +206,8 @@ func (it *Iterator) place(key []byte, forward, exclusive bool) {
 			if exclusive {
 				fill = 0xff // past every version of key
 			}
-			it.hist.SeekGE(it.histSeek(key, fill))
+			it.hk = appendHistSeek(it.hk[:0], key, fill)
+			it.hist.SeekGE(it.hk)
 		}
 	} else {
 		if it.upper != nil && (key == nil || bytes.Compare(key, it.upper) > 0) {
@@ -198,19 +218,12 @@ func (it *Iterator) place(key []byte, forward, exclusive bool) {
 			it.hist.Last()
 		} else {
 			it.cur.SeekLT(key)
-			it.hist.SeekLT(it.histSeek(key, 0))
+			it.hk = appendHistSeek(it.hk[:0], key, 0)
+			it.hist.SeekLT(it.hk)
 		}
 	}
 	it.skip(&it.cur, false)
 	it.skip(&it.hist, true)
-}
-
-func (it *Iterator) histSeek(key []byte, fill byte) []byte {
-	it.hk = append(it.hk[:0], key...)
-	for range 8 {
-		it.hk = append(it.hk, fill)
-	}
-	return it.hk
 }
 
 // visible reports whether the cursor's entry is visible at it.pos.
@@ -218,13 +231,12 @@ func (it *Iterator) visible(c *btree.Cursor, history bool) bool {
 	if !history {
 		return batch.Offset(c.Stamp()) <= it.pos
 	}
-	k := c.Key()
-	if len(k) <= btree.SuffixSize {
-		it.err = page.Corruptf(it.t.hist.Root, "history key of %d bytes", len(k))
+	_, created, ok := splitHistKey(c.Key())
+	if !ok {
+		it.err = page.Corruptf(it.t.hist.Root, "history key of %d bytes", len(c.Key()))
 		return false
 	}
-	created := ^beU64(k[len(k)-8:])
-	return batch.Offset(created) <= it.pos && it.pos < batch.Offset(c.Stamp())
+	return created <= it.pos && it.pos < batch.Offset(c.Stamp())
 }
 
 func (it *Iterator) skip(c *btree.Cursor, history bool) {
@@ -249,7 +261,7 @@ func (it *Iterator) skip(c *btree.Cursor, history bool) {
 func userKey(c *btree.Cursor, history bool) []byte {
 	k := c.Key()
 	if history {
-		return k[:len(k)-8]
+		return k[:len(k)-histSuffix] // visible() checked the length
 	}
 	return k
 }
@@ -311,17 +323,41 @@ func (it *Iterator) settle() bool {
 		it.err = err
 		return false
 	}
+	it.created = batch.Offset(c.Stamp())
+	if history {
+		_, it.created, _ = splitHistKey(c.Key())
+	}
 	tree := &it.t.cur
 	if history {
 		tree = &it.t.hist
 	}
-	it.key = append(it.key[:0], k...)
-	if it.value, err = tree.Value(it.value[:0], r); err != nil {
+	if it.borrow {
+		it.key = k
+		if r.Overflow == 0 {
+			it.value = r.Inline
+			it.valid = true
+			return true
+		}
+	} else {
+		it.kbuf = append(it.kbuf[:0], k...)
+		it.key = it.kbuf
+	}
+	if it.vbuf, err = tree.Value(it.vbuf[:0], r); err != nil {
 		it.err = err
 		return false
 	}
+	it.value = it.vbuf
 	it.valid = true
 	return true
+}
+
+// own copies a borrowed key out of its page, before the read lock goes and
+// the page may change: a re-seek starts from it.
+func (it *Iterator) own() {
+	if it.borrow && it.valid {
+		it.kbuf = append(it.kbuf[:0], it.key...)
+		it.key = it.kbuf
+	}
 }
 
 func firstErr(errs ...error) error {
@@ -349,17 +385,26 @@ const scanChunk = 16
 
 // ScanAt returns up to limit rows of table t in [start, end) as of pos.
 func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
+	return s.scan(context.Background(), nil, t, start, end, limit, pos)
+}
+
+// errLimit ends a scan's walk at its limit.
+var errLimit = errors.New("limit")
+
+func (s *Store) scan(ctx context.Context, snap *Snapshot, t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
 	if end != nil && bytes.Compare(start, end) >= 0 {
 		s.mu.RLock()
-		err := s.readable(pos)
-		s.mu.RUnlock()
-		return nil, err
+		defer s.mu.RUnlock()
+		if snap != nil {
+			return nil, snap.usable()
+		}
+		return nil, s.readable(pos)
 	}
-	it, err := s.NewIterator(t, start, end, pos)
+	it, err := s.newIterator(snap, t, start, end, pos)
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	it.borrow = true // rows are copied once, into the arena
 	var out []KV
 	if limit > 0 {
 		out = make([]KV, 0, min(limit, 4096))
@@ -373,11 +418,46 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 		arena = append(arena, b...)
 		return arena[n:len(arena):len(arena)]
 	}
-	for first, done := true, false; !done; {
+	err = s.walk(ctx, it, func() error {
+		out = append(out, KV{Key: keep(it.key), Value: keep(it.value)})
+		if limit > 0 && len(out) >= limit {
+			return errLimit
+		}
+		if len(out) == scanChunk && limit > 0 {
+			per := len(arena)/len(out) + 1
+			if want := per * min(limit, 1<<16); want > cap(arena) {
+				arena = append(make([]byte, 0, want), arena...)
+				// Rows kept so far point into the old buffer, which they
+				// keep alive; only new rows go to the new one.
+			}
+		}
+		return nil
+	})
+	if err != nil && err != errLimit {
+		return nil, err
+	}
+	return out, nil
+}
+
+// walk steps it forward from its lower bound to the end, calling fn at each
+// row, holding the read lock for scanChunk rows at a time and checking ctx
+// in between. It returns fn's first error, or the iterator's.
+func (s *Store) walk(ctx context.Context, it *Iterator, fn func() error) error {
+	return s.walkBetween(ctx, it, fn, nil)
+}
+
+// walkBetween is walk that also calls between, if not nil, after each
+// chunk, with the read lock released.
+func (s *Store) walkBetween(ctx context.Context, it *Iterator, fn, between func() error) error {
+	defer it.Close()
+	for first := true; ; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		s.mu.RLock()
 		if !it.refresh() {
 			s.mu.RUnlock()
-			return nil, it.err
+			return it.err
 		}
 		for range scanChunk {
 			var ok bool
@@ -388,27 +468,20 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 				ok = it.stepLocked(true)
 			}
 			if !ok {
-				done = true
-				break
+				s.mu.RUnlock()
+				return it.err
 			}
-			out = append(out, KV{Key: keep(it.key), Value: keep(it.value)})
-			if limit > 0 && len(out) >= limit {
-				done = true
-				break
+			if err := fn(); err != nil {
+				s.mu.RUnlock()
+				return err
 			}
 		}
+		it.own()
 		s.mu.RUnlock()
-		if limit > 0 && !done && len(out) == scanChunk {
-			per := len(arena)/len(out) + 1
-			if want := per * min(limit, 1<<16); want > cap(arena) {
-				arena = append(make([]byte, 0, want), arena...)
-				// Rows kept so far point into the old buffer, which they
-				// keep alive; only new rows go to the new one.
+		if between != nil {
+			if err := between(); err != nil {
+				return err
 			}
 		}
 	}
-	if it.err != nil {
-		return nil, it.err
-	}
-	return out, nil
 }

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -30,10 +32,12 @@ type model struct {
 	rows             map[batch.TableID]map[string][]version // oldest first
 	live             map[batch.TableID]bool                 // has a live incarnation
 	drops            map[batch.TableID][]batch.Offset       // drops of live incarnations
+	starts           map[batch.TableID][]batch.Offset       // creations of incarnations: drops[t][i] ends starts[t][i]
 }
 
 func newModel() *model {
-	return &model{rows: map[batch.TableID]map[string][]version{}, live: map[batch.TableID]bool{}, drops: map[batch.TableID][]batch.Offset{}}
+	return &model{rows: map[batch.TableID]map[string][]version{}, live: map[batch.TableID]bool{},
+		drops: map[batch.TableID][]batch.Offset{}, starts: map[batch.TableID][]batch.Offset{}}
 }
 
 func (m *model) clone() *model {
@@ -48,6 +52,9 @@ func (m *model) clone() *model {
 	maps.Copy(c.live, m.live)
 	for t, d := range m.drops {
 		c.drops[t] = slices.Clone(d)
+	}
+	for t, st := range m.starts {
+		c.starts[t] = slices.Clone(st)
 	}
 	return c
 }
@@ -101,6 +108,9 @@ func (m *model) apply(b *batch.WriteBatch) {
 			closeLive(vs, true)
 			if !f.del {
 				vs = append(vs, version{created: pos, deleted: batch.MaxOffset, value: f.value})
+				if !m.live[t] {
+					m.starts[t] = append(m.starts[t], pos)
+				}
 				m.live[t] = true
 			}
 			if len(vs) > 0 {
@@ -147,6 +157,31 @@ func (m *model) scan(t batch.TableID, lo, hi []byte, pos batch.Offset) []store.K
 		}
 	}
 	slices.SortFunc(out, func(a, b store.KV) int { return bytes.Compare(a.Key, b.Key) })
+	return out
+}
+
+// tables returns the incarnations live at pos, by id, with the rows and
+// bytes (keys and values) visible at pos: what Snapshot.Tables reports.
+func (m *model) tables(pos batch.Offset) []store.TableInfo {
+	var out []store.TableInfo
+	for t, starts := range m.starts {
+		for i, start := range starts {
+			end := batch.MaxOffset
+			if i < len(m.drops[t]) {
+				end = m.drops[t][i]
+			}
+			if start > pos || pos >= end {
+				continue
+			}
+			info := store.TableInfo{ID: t, Created: start}
+			for _, kv := range m.scan(t, nil, nil, pos) {
+				info.Rows++
+				info.Bytes += int64(len(kv.Key) + len(kv.Value))
+			}
+			out = append(out, info)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.TableInfo) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -203,6 +238,208 @@ type storeModel struct {
 	s      *store.Store
 	m      *model
 	synced *model // the state a crash returns to
+	snaps  []openSnap
+	stale  []*store.Snapshot // closed, or of a store since closed or crashed
+}
+
+// openSnap is an open snapshot and the model as it was when it was taken.
+type openSnap struct {
+	v  *store.Snapshot
+	at *model
+}
+
+// oldestSnap returns the position of the oldest open snapshot, or
+// MaxOffset.
+func (sm *storeModel) oldestSnap() batch.Offset {
+	oldest := batch.MaxOffset
+	for _, sn := range sm.snaps {
+		oldest = min(oldest, sn.v.Position())
+	}
+	return oldest
+}
+
+// snapshot opens a snapshot at a random readable position.
+func (sm *storeModel) snapshot(t *rapid.T) {
+	pos := sm.drawPos(t, "snap-pos")
+	v, err := sm.s.Snapshot(pos)
+	if err != nil {
+		t.Fatalf("Snapshot(%d) with horizon %d, applied %d: %v", pos, sm.m.horizon, sm.m.applied, err)
+	}
+	if v.Position() != pos {
+		t.Fatalf("Snapshot(%d).Position() = %d", pos, v.Position())
+	}
+	d, ok := v.Digest()
+	if pos == sm.m.applied && (!ok || d != sm.s.AppliedDigest()) {
+		t.Fatalf("Digest of a snapshot at the applied position %d = %x, %v; want %x", pos, d, ok, sm.s.AppliedDigest())
+	}
+	if pos != sm.m.applied && ok {
+		t.Fatalf("a snapshot at %d below the applied %d claims to know its digest", pos, sm.m.applied)
+	}
+	sm.snaps = append(sm.snaps, openSnap{v: v, at: sm.m.clone()})
+}
+
+// readSnapshot reads an open snapshot every way and compares with the
+// model as it was when the snapshot was taken; or reads a stale one, which
+// must refuse with ErrClosed.
+func (sm *storeModel) readSnapshot(t *rapid.T) {
+	if len(sm.stale) > 0 && rapid.IntRange(0, 3).Draw(t, "stale") == 0 {
+		v := rapid.SampledFrom(sm.stale).Draw(t, "stale-snap")
+		if _, err := v.Get(1, []byte("a")); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Get on a stale snapshot at %d: %v, want ErrClosed", v.Position(), err)
+		}
+		if _, err := v.Tables(); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Tables on a stale snapshot at %d: %v, want ErrClosed", v.Position(), err)
+		}
+		if _, err := v.Scan(1, nil, nil, 0); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Scan on a stale snapshot at %d: %v, want ErrClosed", v.Position(), err)
+		}
+		if err := v.Range(context.Background(), 1, nil, nil, func(_, _ []byte) error { return nil }); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Range on a stale snapshot at %d: %v, want ErrClosed", v.Position(), err)
+		}
+		return
+	}
+	if len(sm.snaps) == 0 {
+		t.Skip("no open snapshot")
+	}
+	sn := sm.snaps[rapid.IntRange(0, len(sm.snaps)-1).Draw(t, "snap")]
+	v, pos := sn.v, sn.v.Position()
+	if h := sm.s.Horizon(); h > pos {
+		t.Fatalf("Horizon %d passed an open snapshot at %d", h, pos)
+	}
+	infos, err := v.Tables()
+	if err != nil {
+		t.Fatalf("Tables at %d: %v", pos, err)
+	}
+	if want := sn.at.tables(pos); !slices.Equal(infos, want) {
+		t.Fatalf("Tables at %d = %+v, want %+v", pos, infos, want)
+	}
+	tid := rapid.SampledFrom(modelTables).Draw(t, "table")
+	k := sm.drawKey(t, "key")
+	got, err := v.Get(tid, k)
+	if want, ok := sn.at.get(tid, string(k), pos); !ok {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("snapshot Get(%d, %s) at %d = %d bytes, %v; want ErrNotFound", tid, shortKey(k), pos, len(got), err)
+		}
+	} else if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("snapshot Get(%d, %s) at %d = %d bytes, %v; want %d bytes", tid, shortKey(k), pos, len(got), err, len(want))
+	}
+	lo, hi := sm.drawBound(t, "lo"), sm.drawBound(t, "hi")
+	limit := rapid.IntRange(-1, 10).Draw(t, "limit")
+	rows, err := v.Scan(tid, lo, hi, limit)
+	if err != nil {
+		t.Fatalf("snapshot Scan(%d, %s, %s, %d) at %d: %v", tid, shortKey(lo), shortKey(hi), limit, pos, err)
+	}
+	all := sn.at.scan(tid, lo, hi, pos)
+	want := all
+	if limit > 0 && len(want) > limit {
+		want = want[:limit]
+	}
+	if err := diffKVs(rows, want); err != nil {
+		t.Fatalf("snapshot Scan(%d, %s, %s, %d) at %d: %v", tid, shortKey(lo), shortKey(hi), limit, pos, err)
+	}
+	i := 0
+	err = v.Range(context.Background(), tid, lo, hi, func(k, val []byte) error {
+		if i >= len(all) || !bytes.Equal(k, all[i].Key) || !bytes.Equal(val, all[i].Value) {
+			return fmt.Errorf("row %d is %s", i, shortKey(k))
+		}
+		i++
+		return nil
+	})
+	if err == nil && i != len(all) {
+		err = fmt.Errorf("%d rows, want %d", i, len(all))
+	}
+	if err != nil {
+		t.Fatalf("snapshot Range(%d, %s, %s) at %d: %v", tid, shortKey(lo), shortKey(hi), pos, err)
+	}
+}
+
+// iterateSnapshot drives an iterator of an open snapshot through random
+// moves, applying batches and pruning (past the snapshot, if drawn so) in
+// between: it sees the snapshot's position throughout.
+func (sm *storeModel) iterateSnapshot(t *rapid.T) {
+	if len(sm.snaps) == 0 {
+		t.Skip("no open snapshot")
+	}
+	sn := sm.snaps[rapid.IntRange(0, len(sm.snaps)-1).Draw(t, "snap")]
+	pos := sn.v.Position()
+	tid := rapid.SampledFrom(modelTables).Draw(t, "table")
+	lo, hi := sm.drawBound(t, "lo"), sm.drawBound(t, "hi")
+	it, err := sn.v.NewIterator(tid, lo, hi)
+	if err != nil {
+		t.Fatalf("Snapshot.NewIterator at %d: %v", pos, err)
+	}
+	rows := sn.at.scan(tid, lo, hi, pos)
+	idx, valid := -1, false
+	for step := range rapid.IntRange(1, 20).Draw(t, "steps") {
+		move := rapid.SampledFrom([]string{"first", "last", "seekge", "seeklt", "next", "next", "prev", "prev", "apply", "prune"}).Draw(t, "move")
+		var ok bool
+		switch move {
+		case "first":
+			ok, idx = it.First(), 0
+		case "last":
+			ok, idx = it.Last(), len(rows)-1
+		case "seekge", "seeklt":
+			k := sm.drawKey(t, "seek")
+			idx = searchKV(rows, k)
+			if move == "seekge" {
+				ok = it.SeekGE(k)
+			} else {
+				ok, idx = it.SeekLT(k), idx-1
+			}
+		case "next":
+			ok = it.Next()
+			if valid {
+				idx++
+			}
+		case "prev":
+			ok = it.Prev()
+			if valid {
+				idx--
+			}
+		case "apply":
+			sm.batch(t)
+			continue
+		case "prune":
+			sm.prune(t)
+			continue
+		}
+		valid = valid || move != "next" && move != "prev"
+		valid = valid && idx >= 0 && idx < len(rows)
+		if ok != valid || it.Valid() != valid {
+			t.Fatalf("snapshot at %d, step %d %s at model index %d of %d: iterator says %v/%v (err %v)", pos, step, move, idx, len(rows), ok, it.Valid(), it.Error())
+		}
+		if valid && (!bytes.Equal(it.Key(), rows[idx].Key) || !bytes.Equal(it.Value(), rows[idx].Value)) {
+			t.Fatalf("snapshot at %d, step %d %s: iterator at %s (%d bytes), model at %s (%d bytes)", pos, step, move, shortKey(it.Key()), len(it.Value()), shortKey(rows[idx].Key), len(rows[idx].Value))
+		}
+	}
+	if err := it.Close(); err != nil {
+		t.Fatalf("snapshot iterator: %v", err)
+	}
+}
+
+// closeSnapshot closes a random open snapshot: Prune may pass it now.
+func (sm *storeModel) closeSnapshot(t *rapid.T) {
+	if len(sm.snaps) == 0 {
+		t.Skip("no open snapshot")
+	}
+	i := rapid.IntRange(0, len(sm.snaps)-1).Draw(t, "snap")
+	v := sm.snaps[i].v
+	must(t, v.Close())
+	must(t, v.Close())
+	sm.snaps = slices.Delete(sm.snaps, i, i+1)
+	sm.stale = append(sm.stale, v)
+}
+
+// dropSnapshots makes every open snapshot stale: the store they read is
+// closed or crashed.
+func (sm *storeModel) dropSnapshots() {
+	for _, sn := range sm.snaps {
+		sm.stale = append(sm.stale, sn.v)
+	}
+	sm.snaps = nil
+	if len(sm.stale) > 16 {
+		sm.stale = sm.stale[len(sm.stale)-16:]
+	}
 }
 
 func (sm *storeModel) drawKey(t *rapid.T, label string) []byte {
@@ -444,7 +681,8 @@ func (sm *storeModel) prune(t *rapid.T) {
 	if err := sm.s.Prune(h); err != nil {
 		t.Fatalf("Prune(%d): %v", h, err)
 	}
-	if h > sm.m.horizon {
+	// Open snapshots hold the horizon at the oldest of them.
+	if h := min(h, sm.oldestSnap()); h > sm.m.horizon {
 		sm.m.prune(h)
 	}
 	if got := sm.s.Horizon(); got != sm.m.horizon {
@@ -462,6 +700,7 @@ func (sm *storeModel) reopen(t *rapid.T) {
 	if err := sm.s.Sync(); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Sync after Close: %v", err)
 	}
+	sm.dropSnapshots()
 	sm.s = openMem(t, sm.fsys, &sm.opts)
 	sm.synced = sm.m.clone()
 }
@@ -470,6 +709,10 @@ func (sm *storeModel) reopen(t *rapid.T) {
 func (sm *storeModel) crash(t *rapid.T) {
 	seed := rapid.Uint64().Draw(t, "keep")
 	sm.fsys.Crash(fault.CrashOptions{Keep: func(_ string, i int) bool { return (seed>>(i%64))&1 == 1 }})
+	// The process is gone, and its Store and Snapshots with it: closed
+	// here, its handles on the file are dead, so this writes nothing.
+	sm.s.Close()
+	sm.dropSnapshots()
 	sm.s = openMem(t, sm.fsys, &sm.opts)
 	sm.m = sm.synced.clone()
 	// The older slot is whole too (read-only Recover checks it, commits
@@ -490,6 +733,9 @@ func (sm *storeModel) crash(t *rapid.T) {
 func (sm *storeModel) check(t *rapid.T) {
 	if got := sm.s.AppliedPosition(); got != sm.m.applied {
 		t.Fatalf("AppliedPosition = %d, want %d", got, sm.m.applied)
+	}
+	if got := sm.s.Horizon(); got != sm.m.horizon || got > sm.oldestSnap() {
+		t.Fatalf("Horizon = %d, want %d (oldest open snapshot at %d)", got, sm.m.horizon, sm.oldestSnap())
 	}
 	st, err := sm.s.Stats()
 	if err != nil {
@@ -553,21 +799,26 @@ func TestModel(t *testing.T) {
 		sm.synced = sm.m.clone()
 		defer func() { sm.s.Close() }()
 		t.Repeat(map[string]func(*rapid.T){
-			"batch":      sm.batch,
-			"batch2":     sm.batch,
-			"bulk":       sm.bulk,
-			"bad":        sm.bad,
-			"replay":     sm.replay,
-			"get":        sm.get,
-			"outOfRange": sm.outOfRange,
-			"scan":       sm.scan,
-			"iterate":    sm.iterate,
-			"prune":      sm.prune,
-			"sync":       sm.sync,
-			"reopen":     sm.reopen,
-			"crash":      sm.crash,
-			"fullCheck":  sm.fullCheck,
-			"":           sm.check,
+			"batch":         sm.batch,
+			"batch2":        sm.batch,
+			"bulk":          sm.bulk,
+			"bad":           sm.bad,
+			"replay":        sm.replay,
+			"get":           sm.get,
+			"outOfRange":    sm.outOfRange,
+			"scan":          sm.scan,
+			"iterate":       sm.iterate,
+			"prune":         sm.prune,
+			"sync":          sm.sync,
+			"reopen":        sm.reopen,
+			"crash":         sm.crash,
+			"fullCheck":     sm.fullCheck,
+			"snapshot":      sm.snapshot,
+			"readSnapshot":  sm.readSnapshot,
+			"readSnapshot2": sm.readSnapshot,
+			"closeSnapshot": sm.closeSnapshot,
+			"iterateSnap":   sm.iterateSnapshot,
+			"":              sm.check,
 		})
 		sm.fullCheck(t)
 	})

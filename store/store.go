@@ -15,7 +15,6 @@ import (
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/internal/pager"
-	"github.com/projstore/projstore/page"
 	"github.com/projstore/projstore/vfs"
 )
 
@@ -58,6 +57,11 @@ type Store struct {
 
 	tables sync.Map // batch.TableID -> *table, live incarnations seen so far
 
+	snapMu sync.Mutex
+	snaps  map[batch.Offset]int // open snapshots by position: Prune stops at the oldest
+
+	pruneLeft bool // a Prune stopped early: the next one finishes it (under wmu)
+
 	// Writer scratch, reused across batches.
 	order []int
 	enc   []byte
@@ -72,9 +76,15 @@ type table struct {
 	dropped   batch.Offset // MaxOffset while live
 	start     batch.Offset // the position that created this incarnation
 	cur, hist btree.Tree
-	rows      uint64 // live rows
-	versions  uint64 // closed versions in history
+	counts    btree.Tree // position -> rows ‖ bytes, see codec.go
+	rows      uint64     // live rows
+	size      uint64     // bytes of live keys and values
+	versions  uint64     // closed versions in history
 	dirty     bool
+
+	// The counts last recorded in the counts tree: a batch that leaves
+	// them as they were records nothing.
+	savedRows, savedSize uint64
 }
 
 // Open opens the store at path, creating the file if it is missing (unless
@@ -380,6 +390,9 @@ func (s *Store) apply(b *batch.WriteBatch) error {
 			}
 		}
 		if t != nil && t.dirty {
+			if err := s.recordCounts(t, pos); err != nil {
+				return err
+			}
 			if err := s.saveTable(t); err != nil {
 				return err
 			}
@@ -393,6 +406,8 @@ func (s *Store) newTable(id batch.TableID, pos batch.Offset) *table {
 	t := &table{id: id, dropped: batch.MaxOffset, start: pos, dirty: true}
 	t.cur = btree.Tree{P: s.pg}
 	t.hist = btree.Tree{P: s.pg, Versioned: true}
+	t.counts = btree.Tree{P: s.pg}
+	t.savedRows, t.savedSize = ^uint64(0), ^uint64(0) // the first batch records
 	s.tables.Store(id, t)
 	return t
 }
@@ -405,13 +420,20 @@ func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
 	)
 	if op.Kind == batch.OpPut {
 		created, existed, err = t.cur.Swap(op.Key, uint64(pos), op.Value, &s.old)
-		if err == nil && !existed {
-			t.rows++
+		if err == nil {
+			t.size += uint64(len(op.Value))
+			if existed {
+				t.size -= uint64(s.old.Len)
+			} else {
+				t.rows++
+				t.size += uint64(len(op.Key))
+			}
 		}
 	} else {
-		created, existed, err = t.cur.Delete(op.Key, &s.old)
+		created, existed, err = t.cur.Take(op.Key, &s.old)
 		if err == nil && existed {
 			t.rows--
+			t.size -= uint64(len(op.Key)) + uint64(s.old.Len)
 		}
 	}
 	if err != nil || !existed {
@@ -419,24 +441,18 @@ func (s *Store) applyOp(t *table, op *batch.WriteOp, pos batch.Offset) error {
 		return err
 	}
 	t.dirty = true
-	s.hkey = histKey(s.hkey[:0], op.Key, batch.Offset(created))
-	if _, _, err := t.hist.PutRef(s.hkey, uint64(pos), s.old, nil); err != nil {
+	s.hkey = appendHistKey(s.hkey[:0], op.Key, batch.Offset(created))
+	if err := t.hist.PutRef(s.hkey, uint64(pos), s.old); err != nil {
 		return err
 	}
 	t.versions++
 	return nil
 }
 
-// histKey appends key ‖ ^created: versions of one key sort newest first.
-func histKey(dst, key []byte, created batch.Offset) []byte {
-	dst = append(dst, key...)
-	return binary.BigEndian.AppendUint64(dst, ^uint64(created))
-}
-
 // drop closes the live incarnation of t at pos: it is re-keyed under its
 // drop position, where reads before pos still find it.
 func (s *Store) drop(t *table, pos batch.Offset) error {
-	if _, _, err := s.catalog.Delete(catalogKey(t.id, batch.MaxOffset), nil); err != nil {
+	if _, _, err := s.catalog.Delete(catalogKey(t.id, batch.MaxOffset)); err != nil {
 		return err
 	}
 	s.tables.Delete(t.id)
@@ -444,39 +460,36 @@ func (s *Store) drop(t *table, pos batch.Offset) error {
 	return s.saveTable(t)
 }
 
-func catalogKey(id batch.TableID, dropped batch.Offset) []byte {
-	var k [16]byte
-	binary.BigEndian.PutUint64(k[:], uint64(id))
-	binary.BigEndian.PutUint64(k[8:], uint64(dropped))
-	return k[:]
+func (s *Store) saveTable(t *table) error {
+	e := entry{start: t.start, cur: t.cur.Root, hist: t.hist.Root, counts: t.counts.Root,
+		rows: t.rows, versions: t.versions, size: t.size}
+	t.dirty = false
+	return s.catalog.Put(catalogKey(t.id, t.dropped), 0, e.encode())
 }
 
-const descriptorSize = 40
-
-func (s *Store) saveTable(t *table) error {
-	var v [descriptorSize]byte
-	binary.LittleEndian.PutUint64(v[0:], uint64(t.start))
-	binary.LittleEndian.PutUint64(v[8:], t.cur.Root)
-	binary.LittleEndian.PutUint64(v[16:], t.hist.Root)
-	binary.LittleEndian.PutUint64(v[24:], t.rows)
-	binary.LittleEndian.PutUint64(v[32:], t.versions)
-	t.dirty = false
-	return s.catalog.Put(catalogKey(t.id, t.dropped), 0, v[:])
+// recordCounts appends t's counts at pos to its counts tree if the batch
+// changed them.
+func (s *Store) recordCounts(t *table, pos batch.Offset) error {
+	if t.rows == t.savedRows && t.size == t.savedSize {
+		return nil
+	}
+	if err := t.counts.Put(countsKey(pos), 0, encodeCounts(t.rows, t.size)); err != nil {
+		return err
+	}
+	t.savedRows, t.savedSize = t.rows, t.size
+	return nil
 }
 
 func (s *Store) decodeTable(key, v []byte) (*table, error) {
-	if len(key) != 16 || len(v) != descriptorSize {
-		return nil, page.Corruptf(s.catalog.Root, "catalog entry of %d+%d bytes", len(key), len(v))
+	id, dropped, e, err := decodeEntry(key, v, s.catalog.Root)
+	if err != nil {
+		return nil, err
 	}
-	t := &table{
-		id:       batch.TableID(binary.BigEndian.Uint64(key)),
-		dropped:  batch.Offset(binary.BigEndian.Uint64(key[8:])),
-		start:    batch.Offset(binary.LittleEndian.Uint64(v)),
-		rows:     binary.LittleEndian.Uint64(v[24:]),
-		versions: binary.LittleEndian.Uint64(v[32:]),
-	}
-	t.cur = btree.Tree{P: s.pg, Root: binary.LittleEndian.Uint64(v[8:])}
-	t.hist = btree.Tree{P: s.pg, Root: binary.LittleEndian.Uint64(v[16:]), Versioned: true}
+	t := &table{id: id, dropped: dropped, start: e.start, rows: e.rows, versions: e.versions, size: e.size,
+		savedRows: e.rows, savedSize: e.size}
+	t.cur = btree.Tree{P: s.pg, Root: e.cur}
+	t.hist = btree.Tree{P: s.pg, Root: e.hist, Versioned: true}
+	t.counts = btree.Tree{P: s.pg, Root: e.counts}
 	return t, nil
 }
 
@@ -518,14 +531,14 @@ func (s *Store) tableAt(id batch.TableID, pos batch.Offset) (*table, error) {
 		return nil, c.Err()
 	}
 	k := c.Key()
-	if binary.BigEndian.Uint64(k) != uint64(id) {
+	if catalogTable(k) != id {
 		return nil, nil
 	}
 	r, err := c.Ref()
 	if err != nil {
 		return nil, err
 	}
-	if batch.Offset(binary.BigEndian.Uint64(k[8:])) == batch.MaxOffset && t != nil {
+	if bytes.Equal(k, catalogKey(id, batch.MaxOffset)) && t != nil {
 		return t, nil
 	}
 	return s.decodeTable(k, r.Inline)
@@ -577,40 +590,52 @@ func checkKey(key []byte) error {
 }
 
 func (s *Store) getAt(id batch.TableID, key []byte, pos batch.Offset) ([]byte, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	t, err := s.tableAt(id, pos)
-	if err != nil || t == nil {
-		return nil, notFound(err)
-	}
-	created, r, found, err := t.cur.Get(key)
+	tree, r, err := s.refAt(id, key, pos)
 	if err != nil {
 		return nil, err
 	}
+	return tree.Value(make([]byte, 0, r.Len), r)
+}
+
+// refAt finds the version of key visible at pos: the tree holding it and a
+// reference to its value, whose Inline bytes alias a page (valid while the
+// caller holds mu).
+func (s *Store) refAt(id batch.TableID, key []byte, pos batch.Offset) (*btree.Tree, btree.Ref, error) {
+	var r btree.Ref
+	if err := checkKey(key); err != nil {
+		return nil, r, err
+	}
+	t, err := s.tableAt(id, pos)
+	if err != nil || t == nil {
+		return nil, r, notFound(err)
+	}
+	created, r, found, err := t.cur.Get(key)
+	if err != nil {
+		return nil, r, err
+	}
 	if found && batch.Offset(created) <= pos {
-		return t.cur.Value(make([]byte, 0, r.Len), r)
+		return &t.cur, r, nil
 	}
 	if pos == s.applied && t.dropped == batch.MaxOffset {
-		return nil, ErrNotFound // no closed version is visible at the applied position
+		return nil, r, ErrNotFound // no closed version is visible at the applied position
 	}
 	c := cursors.Get().(*btree.Cursor)
 	defer cursors.Put(c)
 	c.Reset(&t.hist)
 	var buf [64]byte // longer keys spill to the heap via append
-	hk := histKey(buf[:0], key, pos)
+	hk := appendHistKey(buf[:0], key, pos)
 	if !c.SeekGE(hk) {
-		return nil, notFound(c.Err())
+		return nil, r, notFound(c.Err())
 	}
 	k := c.Key()
 	if len(k) != len(hk) || !bytes.Equal(k[:len(key)], key) || batch.Offset(c.Stamp()) <= pos {
-		return nil, ErrNotFound
+		return nil, r, ErrNotFound
 	}
 	r, err = c.Ref()
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	return t.hist.Value(make([]byte, 0, r.Len), r)
+	return &t.hist, r, nil
 }
 
 func notFound(err error) error {
@@ -663,8 +688,6 @@ func (s *Store) Close() error {
 	}
 	return err
 }
-
-func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // lockPoll is how often Open retries a file another process holds.
 const lockPoll = 20 * time.Millisecond

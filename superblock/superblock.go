@@ -13,7 +13,7 @@ import (
 const Magic = "PROJSTOR"
 
 // Version is the file format version this code writes and reads.
-const Version = 1
+const Version = 2
 
 // Errors returned by Read.
 var (
@@ -21,6 +21,9 @@ var (
 	ErrNotDatabase = errors.New("projstore: not a projstore file")
 	// ErrNewerVersion: the file was written by a newer format version.
 	ErrNewerVersion = errors.New("projstore: file format is newer than this build supports")
+	// ErrOlderVersion: the file was written by an older format version,
+	// which this build does not read (rebuild the store from its log).
+	ErrOlderVersion = errors.New("projstore: file format is older than this build reads")
 )
 
 // Superblock is the durable state one slot records.
@@ -78,6 +81,8 @@ func Decode(b []byte, id uint64) (*Superblock, error) {
 	}
 	if v := binary.LittleEndian.Uint32(b[offVersion:]); v > Version {
 		return nil, fmt.Errorf("superblock slot %d has format version %d, this build reads %d: %w", id, v, Version, ErrNewerVersion)
+	} else if v < Version && v > 0 && page.Verify(b, id) == nil {
+		return nil, fmt.Errorf("superblock slot %d has format version %d, this build reads %d: %w", id, v, Version, ErrOlderVersion)
 	}
 	if err := page.Verify(b, id); err != nil {
 		return nil, err
@@ -160,8 +165,13 @@ func Read(r io.ReaderAt) Slots {
 	for id := range uint64(2) {
 		n, err := r.ReadAt(buf, int64(id)*page.Size)
 		if n < page.Size {
-			if err == nil || errors.Is(err, io.EOF) {
+			// A slot cut short is a torn store only if it carries the
+			// magic; without it, the file is some other program's, however
+			// short, and is not called corrupt.
+			if (err == nil || errors.Is(err, io.EOF)) && HasMagic(buf[:n]) {
 				err = page.Corruptf(id, "file too short for superblock slot")
+			} else if err == nil || errors.Is(err, io.EOF) {
+				err = fmt.Errorf("superblock slot %d: %w", id, ErrNotDatabase)
 			}
 			s.Err[id] = err
 			continue
@@ -171,12 +181,17 @@ func Read(r io.ReaderAt) Slots {
 	return s
 }
 
-// Newest returns the valid slot with the highest generation. With older it
-// returns the other valid slot instead (recovery when the newer tree is
-// damaged). The error explains why no slot qualifies: a newer format in
-// either slot wins over corruption, so that a newer file is never called
-// corrupt.
-func (s Slots) Newest(older bool) (*Superblock, error) {
+// Newest returns the valid slot with the highest generation, the state Open
+// uses. The error explains why no slot qualifies: a newer format in either
+// slot wins over corruption, so that a newer file is never called corrupt.
+func (s Slots) Newest() (*Superblock, error) { return s.pick(false) }
+
+// Older returns the valid slot with the lower generation, the state before
+// the last commit: recovery falls back to it when the newer tree is
+// damaged. It fails unless both slots are valid.
+func (s Slots) Older() (*Superblock, error) { return s.pick(true) }
+
+func (s Slots) pick(older bool) (*Superblock, error) {
 	a, b := s.SB[0], s.SB[1]
 	if a != nil && b != nil {
 		if a.Generation < b.Generation {
@@ -188,7 +203,7 @@ func (s Slots) Newest(older bool) (*Superblock, error) {
 		return a, nil
 	}
 	for _, err := range s.Err {
-		if errors.Is(err, ErrNewerVersion) {
+		if errors.Is(err, ErrNewerVersion) || errors.Is(err, ErrOlderVersion) {
 			return nil, err
 		}
 	}

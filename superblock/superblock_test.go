@@ -100,13 +100,13 @@ func TestNewestWins(t *testing.T) {
 	for _, gens := range [][]uint64{{4, 5}, {5, 4}, {6, 7}, {8, 7}} {
 		s := superblock.Read(twoSlots(gens...))
 		want := max(gens[0], gens[1])
-		sb, err := s.Newest(false)
+		sb, err := s.Newest()
 		if err != nil || sb.Generation != want {
 			t.Fatalf("slots %v: Newest = %+v, %v; want generation %d", gens, sb, err, want)
 		}
-		sb, err = s.Newest(true)
+		sb, err = s.Older()
 		if err != nil || sb.Generation != want-1 {
-			t.Fatalf("slots %v: Newest(older) = %+v, %v; want generation %d", gens, sb, err, want-1)
+			t.Fatalf("slots %v: Older = %+v, %v; want generation %d", gens, sb, err, want-1)
 		}
 	}
 }
@@ -140,12 +140,12 @@ func TestDamagedNewestFallsBack(t *testing.T) {
 		if !errors.As(s.Err[superblock.Slot(newer)], &ce) || ce.Page != superblock.Slot(newer) {
 			t.Fatalf("%s: error %v does not name page %d", name, s.Err[superblock.Slot(newer)], superblock.Slot(newer))
 		}
-		sb, err := s.Newest(false)
+		sb, err := s.Newest()
 		if err != nil || sb.Generation != older || *sb != sample(older) {
 			t.Fatalf("%s: Newest = %+v, %v; want generation %d", name, sb, err, older)
 		}
-		if _, err := s.Newest(true); err == nil {
-			t.Fatalf("%s: Newest(older) found a second valid slot", name)
+		if _, err := s.Older(); err == nil {
+			t.Fatalf("%s: Older found a second valid slot", name)
 		}
 	}
 }
@@ -162,12 +162,12 @@ func TestNewerVersionRefused(t *testing.T) {
 	}
 	// A newer build wrote the file: refuse it, do not fall back to the
 	// older slot (that would lose the newer build's commits).
-	if _, err := s.Newest(false); !errors.Is(err, superblock.ErrNewerVersion) || errors.Is(err, page.ErrCorrupt) {
+	if _, err := s.Newest(); !errors.Is(err, superblock.ErrNewerVersion) || errors.Is(err, page.ErrCorrupt) {
 		t.Fatalf("Newest = %v, want ErrNewerVersion", err)
 	}
 	// Both slots newer.
 	binary.LittleEndian.PutUint32(f[offVersion:], superblock.Version+7)
-	if _, err := superblock.Read(f).Newest(false); !errors.Is(err, superblock.ErrNewerVersion) {
+	if _, err := superblock.Read(f).Newest(); !errors.Is(err, superblock.ErrNewerVersion) {
 		t.Fatalf("Newest with both slots newer = %v, want ErrNewerVersion", err)
 	}
 }
@@ -179,7 +179,7 @@ func TestNotADatabase(t *testing.T) {
 		"random": file(pattern(2*page.Size, 99)),
 	}
 	for name, f := range cases {
-		_, err := superblock.Read(f).Newest(false)
+		_, err := superblock.Read(f).Newest()
 		if !errors.Is(err, superblock.ErrNotDatabase) {
 			t.Fatalf("%s: Newest = %v, want ErrNotDatabase", name, err)
 		}
@@ -187,13 +187,39 @@ func TestNotADatabase(t *testing.T) {
 	// Short files are corrupt (the magic cannot even be read), never valid.
 	for _, n := range []int{0, 10, page.Size, page.Size + 100} {
 		full := twoSlots(1)
-		_, err := superblock.Read(full[:n]).Newest(false)
+		_, err := superblock.Read(full[:n]).Newest()
 		if n > page.Size && err == nil {
 			// Slot 1 is cut: only slot 0 (zeros) is whole.
 			t.Fatalf("%d bytes: Newest succeeded", n)
 		}
 		if err == nil || !(errors.Is(err, page.ErrCorrupt) || errors.Is(err, superblock.ErrNotDatabase)) {
 			t.Fatalf("%d bytes: Newest = %v, want ErrCorrupt or ErrNotDatabase", n, err)
+		}
+	}
+}
+
+// TestShortFileNotADatabase: a file too short to hold a slot is some other
+// program's unless what it holds carries the magic; with the magic, it is
+// a store cut short, and corrupt.
+func TestShortFileNotADatabase(t *testing.T) {
+	foreign := pattern(2*page.Size, 7)
+	for _, n := range []int{1, 10, offMagic + 7, page.Size - 1, page.Size, page.Size + 1, 2*page.Size - 1} {
+		_, err := superblock.Read(bytes.NewReader(foreign[:n])).Newest()
+		if !errors.Is(err, superblock.ErrNotDatabase) || errors.Is(err, page.ErrCorrupt) {
+			t.Errorf("%d foreign bytes: Newest = %v, want ErrNotDatabase only", n, err)
+		}
+		zeros := make([]byte, n)
+		if _, err := superblock.Read(bytes.NewReader(zeros)).Newest(); !errors.Is(err, superblock.ErrNotDatabase) {
+			t.Errorf("%d zero bytes: Newest = %v, want ErrNotDatabase", n, err)
+		}
+	}
+	// A slot cut short after its magic is a torn store: corrupt.
+	sb := sample(2)
+	slot := sb.Encode().Bytes()
+	for _, n := range []int{offMagic + 8, page.Size / 2, page.Size - 1} {
+		_, err := superblock.Read(bytes.NewReader(slot[:n])).Newest()
+		if !errors.Is(err, page.ErrCorrupt) {
+			t.Errorf("slot cut at %d bytes: Newest = %v, want ErrCorrupt", n, err)
 		}
 	}
 }

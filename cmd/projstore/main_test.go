@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/projstore/projstore/store"
 )
 
 func TestRun(t *testing.T) {
@@ -90,5 +94,56 @@ func TestBinary(t *testing.T) {
 	_, errs, code = cmd("scan", "projstore-demo.db", "1", "--bogus")
 	if code != 2 || !strings.HasPrefix(errs, "projstore: scan: flag provided but not defined: -bogus") {
 		t.Fatalf("bad flag: exit %d, stderr %q", code, errs)
+	}
+
+	// Another process (this one) holds the store: the command waits
+	// --timeout, then says so.
+	db := filepath.Join(work, "projstore-demo.db")
+	holder, err := store.Open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, errs, code = cmd("get", "projstore-demo.db", "1", "acct-0007", "--timeout", "200ms")
+	if code != 1 || errs != "projstore: get: open projstore-demo.db: another process holds the file (waited 200ms)\n" || time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("get of a held store: exit %d after %v, stderr %q", code, time.Since(start), errs)
+	}
+	holder.Close()
+
+	// An interrupt stops apply, which syncs what it applied and exits 130.
+	c := exec.Command(bin, "apply", "sig.db", "-")
+	c.Dir = work
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	in, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(in, `{"pos":1,"ops":[{"op":"put","table":1,"key":"k","value":"v"}]}`+"\n")
+	// The command catches interrupts before it opens (creates) the store.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(work, "sig.db")); err == nil {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	c.Process.Signal(os.Interrupt)
+	time.Sleep(300 * time.Millisecond)
+	in.Close()
+	err = c.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(errb.String(), "projstore: apply: stdin: interrupted after line 1") {
+		t.Fatalf("interrupted apply: %v, stderr %q", err, errb.String())
+	}
+	s, err := store.Open(filepath.Join(work, "sig.db"), &store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.AppliedPosition() != 1 {
+		t.Fatalf("interrupted apply kept position %d, want 1", s.AppliedPosition())
 	}
 }

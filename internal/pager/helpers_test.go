@@ -97,7 +97,7 @@ func (h *harness) apply(n uint64, ops int) error {
 			err = h.tree.Put(k, n, v)
 			h.model[string(k)] = v
 		default:
-			_, _, err = h.tree.Delete(k, nil)
+			_, _, err = h.tree.Delete(k)
 			delete(h.model, string(k))
 		}
 		if err != nil {

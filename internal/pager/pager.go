@@ -86,7 +86,11 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		}
 	} else {
 		slots := superblock.Read(file)
-		sb, err := slots.Newest(opts.Older)
+		pick := slots.Newest
+		if opts.Older {
+			pick = slots.Older
+		}
+		sb, err := pick()
 		switch {
 		case err != nil && !opts.ReadOnly && !opts.Older && interruptedCreate(file, size, slots):
 			if err := p.initialise(); err != nil {

@@ -2,8 +2,8 @@ package sqlparse
 
 import "strings"
 
-// Expression parsing, one function per precedence level of SQLite's
-// parse.y, lowest first:
+// Expression parsing follows the precedence levels of SQLite's parse.y,
+// lowest first:
 //
 //	OR
 //	AND
@@ -18,10 +18,11 @@ import "strings"
 //	COLLATE (postfix)
 //	- + ~ (prefix)
 //
-// Binary levels loop, so long chains do not recurse; the levels from < up
-// share one precedence-climbing function. A prefix operator found
-// where an operand is expected takes everything that binds tighter than
-// itself, as in yacc: 1 + NOT x = 2 is 1 + (NOT (x = 2)).
+// OR, AND and the equality level have a function each; the levels from <
+// up share one precedence-climbing function. Every level loops, so long
+// chains do not recurse. A prefix operator found where an operand is
+// expected takes everything that binds tighter than itself, as in yacc:
+// 1 + NOT x = 2 is 1 + (NOT (x = 2)).
 
 // Precedence levels, shared with the printer.
 const (

@@ -28,7 +28,7 @@ type lexer struct {
 	pos Pos
 	// lit is the token's text: the source spelling for words, numbers and
 	// parameters, the decoded value for strings, blobs and quoted
-	// identifiers, and the error message for ILLEGAL.
+	// identifiers, and the error message for tokIllegal.
 	lit string
 
 	// openComment records a block comment that ran to the end of input,

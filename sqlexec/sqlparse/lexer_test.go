@@ -11,7 +11,7 @@ type lexed struct {
 }
 
 // lexAll returns every token of src up to EOF, or up to and including the
-// first ILLEGAL one.
+// first tokIllegal one.
 func lexAll(src string) []lexed {
 	var l lexer
 	var out []lexed

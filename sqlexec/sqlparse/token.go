@@ -252,8 +252,8 @@ var keywords = func() map[string]token {
 }()
 
 // fallback marks the keywords SQLite's grammar lets stand for an identifier
-// (%fallback ID in parse.y): a table may be named "key" or "replace", and
-// the corpus relies on it.
+// (%fallback ID in parse.y): a table may be named "key" and a function
+// "replace", and existing SQLite schemas rely on it.
 var fallback = func() (f [keywordsEnd]bool) {
 	for _, t := range []token{
 		kwAbort, kwAction, kwAfter, kwAlways, kwAnalyze, kwAsc, kwAttach, kwBefore, kwBegin, kwBy, kwCascade, kwCast,
@@ -280,7 +280,7 @@ func isJoinKeyword(t token) bool {
 	return false
 }
 
-// lookup returns the keyword token for word, or IDENT. It folds ASCII case
+// lookup returns the keyword token for word, or tokIdent. It folds ASCII case
 // into a stack buffer so that looking up a word does not allocate.
 func lookup(word string) token {
 	const longest = len("CURRENT_TIMESTAMP")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,6 +72,17 @@ func TestCheck(t *testing.T) {
 		says(t, fmt.Sprintf("the newest state (position %d) is damaged", newer),
 			fmt.Sprintf("the older state (position %d) checks out: 'projstore recover %s'", older, db))
 
+	// The same as JSON: exit 1, and the older state's verdict.
+	r := run(t, "", "check", db, "--format", "json").fails(t, ExitFailure, "check", fmt.Sprintf("corrupt page %d", id))
+	var rep checkReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("check --format json: %v\n%s", err, r.stdout)
+	}
+	if rep.OK || rep.Position != uint64(newer) || !strings.Contains(rep.Error, "checksum mismatch") ||
+		rep.Older == nil || !rep.Older.OK || rep.Older.Position != uint64(older) || len(rep.Slots) != 2 {
+		t.Fatalf("check --format json of a damaged store: %+v", rep)
+	}
+
 	// Reads that reach the damaged page fail with it, never with data.
 	run(t, "", "get", db, "1", "acct-0007").fails(t, ExitFailure, "get", fmt.Sprintf("corrupt page %d", id))
 	run(t, "", "scan", db, "2").fails(t, ExitFailure, "scan", fmt.Sprintf("corrupt page %d", id))
@@ -112,7 +124,10 @@ func TestRecover(t *testing.T) {
 			t.Fatalf("recover without confirmation (%q) changed the file", answer)
 		}
 	}
-	run(t, "yes\n", "recover", db).ok(t).says(t, fmt.Sprintf("recovered %s to position %d: apply the log from position %d on", db, older, older+1))
+	run(t, "yes\n", "recover", db).
+		fails(t, ExitFailure, "recover", fmt.Sprintf("recovered to position %d, losing durable positions %d..%d: apply them again from the log", older, older+1, newer)).
+		says(t, fmt.Sprintf("rolling back loses positions %d..%d (applied and durable in the newest state, position %d; the older state is at %d)", older+1, newer, newer, older),
+			fmt.Sprintf("recovered %s to position %d: apply the log from position %d on", db, older, older+1))
 	run(t, "", "check", db).ok(t).says(t, fmt.Sprintf("at position %d", older))
 	// Replaying the log brings the store back to where it was.
 	_, k := bankLog(smallBank, smallBank.batches)
@@ -162,21 +177,65 @@ func TestStats(t *testing.T) {
 		fmt.Sprintf("tallest table tree %d", st.MaxHeight),
 		"3 live, 0 dropped")
 
-	r = run(t, "", "stats", db, "--json").ok(t)
+	r = run(t, "", "stats", db, "--format", "json").ok(t)
 	var got struct {
-		Rows, Versions     uint64
-		Pages              struct{ Leaf, Overflow uint64 }
-		FileSize           int64
-		SpaceAmplification float64
+		Position           uint64  `json:"position"`
+		Digest             string  `json:"digest"`
+		Rows               uint64  `json:"rows"`
+		Versions           uint64  `json:"versions"`
+		FileBytes          int64   `json:"file_bytes"`
+		SpaceAmplification float64 `json:"space_amplification"`
+		Pages              struct {
+			Leaf     uint64 `json:"leaf"`
+			Overflow uint64 `json:"overflow"`
+		} `json:"pages"`
+		IO struct {
+			PageReads uint64 `json:"page_reads"`
+		} `json:"io"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("stats --json: %v\n%s", err, r.stdout)
+		t.Fatalf("stats --format json: %v\n%s", err, r.stdout)
 	}
-	if got.Rows != st.Rows || got.Versions != st.Versions || got.Pages.Leaf != st.Pages.Leaf ||
-		got.FileSize != fi.Size() || got.SpaceAmplification <= 1 {
-		t.Fatalf("stats --json %+v, store %+v", got, st)
+	if got.Position != uint64(newer) || got.Digest != fmt.Sprintf("0x%016x", st.Digest) ||
+		got.Rows != st.Rows || got.Versions != st.Versions || got.Pages.Leaf != st.Pages.Leaf ||
+		got.FileBytes != fi.Size() || got.SpaceAmplification <= 1 {
+		t.Fatalf("stats --format json %+v, store %+v", got, st)
+	}
+	// The I/O figures are read after the walk that caused them: a freshly
+	// opened store reads every page it walks.
+	if got.IO.PageReads < st.Pages.Leaf {
+		t.Fatalf("stats counts %d page reads for a walk over %d leaves", got.IO.PageReads, st.Pages.Leaf)
+	}
+	// Every key is lower-case snake_case, at every depth.
+	var raw map[string]any
+	json.Unmarshal([]byte(r.stdout), &raw)
+	checkKeys(t, raw)
+	// --json is kept as another spelling of --format json.
+	if r2 := run(t, "", "stats", db, "--json").ok(t); r2.stdout != r.stdout {
+		t.Fatalf("--json differs from --format json:\n%s\n%s", r2.stdout, r.stdout)
 	}
 }
+
+// checkKeys fails the test unless every key of v, at every depth, is lower-case
+// snake_case.
+func checkKeys(t *testing.T, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if !snake.MatchString(k) {
+				t.Fatalf("JSON key %q is not lower-case snake_case", k)
+			}
+			checkKeys(t, x)
+		}
+	case []any:
+		for _, x := range v {
+			checkKeys(t, x)
+		}
+	}
+}
+
+var snake = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 func TestPrune(t *testing.T) {
 	db, _, _, newer := twoCommits(t)
@@ -214,6 +273,7 @@ func TestPages(t *testing.T) {
 	n, sb := f.NumPages(), f.Newest()
 	f.Close()
 	r := run(t, "", "pages", db).ok(t)
+	checkPagesJSON(t, db, n, -1)
 	ls := lines(r.stdout)
 	if uint64(len(ls)) != n+2 {
 		t.Fatalf("%d lines for %d pages:\n%s", len(ls), n, r.stdout)
@@ -231,12 +291,40 @@ func TestPages(t *testing.T) {
 	}
 
 	id := damage(t, db)
-	r = run(t, "", "pages", db).ok(t)
+	r = run(t, "", "pages", db).fails(t, ExitFailure, "pages", fmt.Sprintf("1 page of %s fail verification", commas(n)))
 	bad := lines(r.stdout)[1+id]
 	if !strings.Contains(bad, "CORRUPT: corrupt page "+fmt.Sprint(id)+": checksum mismatch") {
 		t.Fatalf("damaged page listed as %q", bad)
 	}
 	r.says(t, "; 1 fail verification")
+	checkPagesJSON(t, db, n, int(id))
+}
+
+// checkPagesJSON runs pages --format json on db, of n pages, and checks
+// that it lists every page and that only page bad (-1: none) has an error.
+func checkPagesJSON(t *testing.T, db string, n uint64, bad int) {
+	t.Helper()
+	r := run(t, "", "pages", db, "--format", "json")
+	if want := map[bool]int{true: ExitOK, false: ExitFailure}[bad < 0]; r.code != want {
+		t.Fatalf("pages --format json: exit %d, want %d: %s", r.code, want, r.stderr)
+	}
+	ls := lines(r.stdout)
+	if uint64(len(ls)) != n {
+		t.Fatalf("pages --format json: %d lines for %d pages", len(ls), n)
+	}
+	for i, l := range ls {
+		var p map[string]any
+		if err := json.Unmarshal([]byte(l), &p); err != nil {
+			t.Fatalf("line %d %q: %v", i, l, err)
+		}
+		checkKeys(t, p)
+		if p["id"] != float64(i) || p["type"] == "" {
+			t.Fatalf("line %d %q", i, l)
+		}
+		if _, hasErr := p["error"]; hasErr != (i == bad) {
+			t.Fatalf("line %d %q: error present %v, want %v", i, l, hasErr, i == bad)
+		}
+	}
 }
 
 func TestPage(t *testing.T) {
@@ -245,8 +333,30 @@ func TestPage(t *testing.T) {
 	f, _ := inspect.Open(db)
 	sb := f.Newest()
 	f.Close()
-	run(t, "", "page", db, fmt.Sprint(sb.Catalog)).ok(t).says(t, "type        leaf", "cell 0 @", "stamp 0 value 40 bytes")
+	run(t, "", "page", db, fmt.Sprint(sb.Catalog)).ok(t).says(t, "type        leaf", "cell 0 @", "stamp 0 value 56 bytes")
 	run(t, "", "page", db, "99999").fails(t, ExitFailure, "page", "no such page")
+	pageJSON := func(id uint64, flags ...string) inspect.PageJSON {
+		t.Helper()
+		r := run(t, "", append([]string{"page", db, fmt.Sprint(id), "--format", "json"}, flags...)...).ok(t)
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+			t.Fatalf("page %d --format json: %v\n%s", id, err, r.stdout)
+		}
+		checkKeys(t, raw)
+		var j inspect.PageJSON
+		json.Unmarshal([]byte(r.stdout), &j)
+		return j
+	}
+	if j := pageJSON(1); j.Type != "superblock" || j.Superblock == nil || j.Superblock.Position != 300 || j.Superblock.Generation != 3 || j.Error != "" {
+		t.Fatalf("superblock page as JSON: %+v", j)
+	}
+	cat := pageJSON(sb.Catalog)
+	if cat.Type != "leaf" || len(cat.Cells) != cat.Count || cat.Count == 0 || cat.Cells[0].Key == nil || cat.Cells[0].ValueLength == nil || *cat.Cells[0].ValueLength != 56 || cat.Cells[0].Value == nil {
+		t.Fatalf("catalog page as JSON: %+v", cat)
+	}
 	id := damage(t, db)
 	run(t, "", "page", db, fmt.Sprint(id)).ok(t).says(t, "verify      FAILED: checksum mismatch", "stored,")
+	if j := pageJSON(id); j.Error != "checksum mismatch" || j.CRCStored == j.CRCComputed {
+		t.Fatalf("damaged page as JSON: %+v", j)
+	}
 }

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/projstore/projstore/batch"
@@ -19,7 +17,7 @@ import (
 
 var applyCmd = &command{
 	name:    "apply",
-	args:    "DB LOG [--sync-every N]",
+	args:    "DB LOG [--sync-every N] [--format text|json]",
 	summary: "apply a log of write batches (binary or JSON Lines) to a store",
 	help: `Apply the batches of LOG (a file, or - for standard input) to the store DB,
 creating DB if it does not exist. Batches at positions already applied are
@@ -39,7 +37,15 @@ from the first bytes.
 A bad record stops the run: the error names its line (JSON) or byte offset
 (binary), every batch before it stays applied and is synced, and nothing
 after it is applied. On a terminal, long runs show their progress on
-standard error.`,
+standard error. An interrupt (Ctrl-C) stops the run between batches, syncs
+what was applied, and exits with status 130.
+
+--format json prints one object at the end: "applied" and "skipped" (each
+{"first", "last", "batches"}, first and last being 0 when none), "ops",
+"syncs", "position", "digest" (a string), "complete" (false when an error
+stopped the run; the error still goes to standard error).`,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore apply app.db events.jsonl",
 		"projstore apply app.db events.bin --sync-every 1000",
@@ -47,11 +53,12 @@ standard error.`,
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		syncEvery := fs.Int("sync-every", 0, "make the store durable after every `N` applied batches (0: only at the end)")
-		return func(e *env, args []string) error { return runApply(e, args, *syncEvery) }
+		format := formatFlag(fs, formatText, formatJSON)
+		return func(e *env, args []string) error { return runApply(e, args, *syncEvery, format.json()) }
 	},
 }
 
-func runApply(e *env, args []string, syncEvery int) (err error) {
+func runApply(e *env, args []string, syncEvery int, asJSON bool) (err error) {
 	if err := wantArgs(args, 2, 2); err != nil {
 		return err
 	}
@@ -81,7 +88,7 @@ func runApply(e *env, args []string, syncEvery int) (err error) {
 	} else {
 		logPath = "stdin"
 	}
-	s, err := store.Open(dbPath, nil)
+	s, err := e.open(dbPath, nil)
 	if err != nil {
 		return err
 	}
@@ -94,23 +101,32 @@ func runApply(e *env, args []string, syncEvery int) (err error) {
 	}
 	// An interrupt stops the run between batches, so that what was applied
 	// is synced and reported rather than lost.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := applyLog(ctx, s, r, syncEvery, func(res *applyResult) {
+	res, err := applyLog(e.ctx, s, r, syncEvery, func(res *applyResult) {
 		if p != nil {
 			p.update(r.Offset(), res.batches+res.skipped, res.last)
 		}
 	})
+	if err == nil && e.ctx.Err() != nil {
+		// Interrupted while the log was read to its end (an interrupt
+		// stops the producer of a pipe too): still an interrupted run.
+		err = fmt.Errorf("interrupted after %s: %w", r.Where(), e.ctx.Err())
+	}
 	if p != nil {
 		p.done()
 	}
 	// Whatever was applied before an error is kept: make it durable.
 	serr := s.Sync()
-	res.report(e.stdout, logPath, err == nil && serr == nil)
+	if asJSON {
+		if jerr := writeJSON(e.stdout, res.json(s, err == nil && serr == nil)); jerr != nil && err == nil {
+			err = jerr
+		}
+	} else {
+		res.report(e.stdout, logPath, err == nil && serr == nil)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", logPath, err)
 	}
-	if serr != nil {
+	if serr != nil || asJSON {
 		return serr
 	}
 	_, err = fmt.Fprintf(e.stdout, "store at position %d, digest %#016x, synced\n", s.AppliedPosition(), s.AppliedDigest())
@@ -182,6 +198,33 @@ func applyLog(ctx context.Context, s *store.Store, r *logfile.Reader, syncEvery 
 	}
 }
 
+// applyJSON is apply's JSON output.
+type applyJSON struct {
+	Applied  spanJSON `json:"applied"`
+	Skipped  spanJSON `json:"skipped"`
+	Ops      int      `json:"ops"`
+	Syncs    int      `json:"syncs"`
+	Position uint64   `json:"position"`
+	Digest   string   `json:"digest"`
+	Complete bool     `json:"complete"`
+}
+
+type spanJSON struct {
+	First   uint64 `json:"first"`
+	Last    uint64 `json:"last"`
+	Batches int    `json:"batches"`
+}
+
+func (res *applyResult) json(s *store.Store, complete bool) applyJSON {
+	return applyJSON{
+		Applied: spanJSON{uint64(res.first), uint64(res.last), res.batches},
+		Skipped: spanJSON{uint64(res.skipFirst), uint64(res.skipLast), res.skipped},
+		Ops:     res.ops, Syncs: res.syncs,
+		Position: uint64(s.AppliedPosition()), Digest: digest(s.AppliedDigest()),
+		Complete: complete,
+	}
+}
+
 // report says what was applied and skipped; complete is false when the run
 // stopped at an error.
 func (res *applyResult) report(w io.Writer, from string, complete bool) {
@@ -236,21 +279,42 @@ func newProgress(w io.Writer, total int64, now func() time.Time) *progress {
 }
 
 func (p *progress) update(read int64, batches int, pos batch.Offset) {
+	p.draw(read, p.total, func(line *strings.Builder, rate float64) {
+		if p.total <= 0 {
+			fmt.Fprintf(line, "%s read  ", size(read))
+		}
+		fmt.Fprintf(line, "%s batches  %s/s  position %d", commas(uint64(batches)), commas(uint64(rate*float64(batches))), pos)
+	})
+}
+
+// count draws the progress of a run that counts what it does: done of
+// total (0: unknown) things called what.
+func (p *progress) count(done, total int64, what string) {
+	p.draw(done, total, func(line *strings.Builder, rate float64) {
+		fmt.Fprintf(line, "%s", commas(uint64(done)))
+		if total > 0 {
+			fmt.Fprintf(line, " of %s", commas(uint64(total)))
+		}
+		fmt.Fprintf(line, " %s  %s/s", what, commas(uint64(rate*float64(done))))
+	})
+}
+
+// draw redraws the line, no more often than progressEvery and only once
+// progressDelay has passed: a bar when done of total is known, then what
+// rest writes, given 1 / the seconds since the start.
+func (p *progress) draw(done, total int64, rest func(line *strings.Builder, perSecond float64)) {
 	t := p.now()
 	if t.Sub(p.start) < progressDelay || t.Sub(p.last) < progressEvery {
 		return
 	}
 	p.last, p.shown = t, true
-	rate := float64(batches) / t.Sub(p.start).Seconds()
 	var line strings.Builder
-	if p.total > 0 {
-		frac := min(float64(read)/float64(p.total), 1)
+	if total > 0 {
+		frac := min(float64(done)/float64(total), 1)
 		fill := int(frac * barWidth)
 		fmt.Fprintf(&line, "%3.0f%% [%s%s] ", frac*100, strings.Repeat("=", fill), strings.Repeat(" ", barWidth-fill))
-	} else {
-		fmt.Fprintf(&line, "%s read  ", size(read))
 	}
-	fmt.Fprintf(&line, "%s batches  %s/s  position %d", commas(uint64(batches)), commas(uint64(rate)), pos)
+	rest(&line, 1/t.Sub(p.start).Seconds())
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line.String())
 }
 

@@ -88,6 +88,21 @@ func TestApplyBadJSONLine(t *testing.T) {
 	}
 }
 
+// TestApplyNotText: a JSON string holding bytes that are not UTF-8 stops
+// the run at its line, rather than reaching the store as U+FFFD.
+func TestApplyNotText(t *testing.T) {
+	log := `{"pos":1,"ops":[{"op":"put","table":1,"key":"ok","value":"1"}]}` + "\n" +
+		`{"pos":2,"ops":[{"op":"put","table":1,"key":"caf` + "\xe9" + `","value":"1"}]}` + "\n"
+	db := dbPath(t)
+	run(t, log, "apply", db, "-").
+		fails(t, ExitFailure, "apply", `stdin: line 2: invalid UTF-8 at column 49 (bytes that are not UTF-8 text go as "base64:" and standard base64)`).
+		says(t, "applied positions 1 (1 batch")
+	s := open(t, db)
+	if rows, _ := s.Scan(1, nil, nil, 0); s.AppliedPosition() != 1 || len(rows) != 1 {
+		t.Fatalf("store at position %d with rows %q", s.AppliedPosition(), rows)
+	}
+}
+
 // TestApplyBadBinary: a damaged binary record is reported by its offset.
 func TestApplyBadBinary(t *testing.T) {
 	bs, _ := bankLog(smallBank, 6)
@@ -240,6 +255,20 @@ func TestProgress(t *testing.T) {
 	p.done()
 	if out.Len() != 0 {
 		t.Fatalf("a quick run drew %q", out.String())
+	}
+	// Counted progress (dump, backup, compact): done of total, or done alone.
+	out.Reset()
+	p = newProgress(&out, 0, func() time.Time { return now })
+	now = now.Add(2 * time.Second)
+	p.count(500, 2000, "rows")
+	if !strings.HasPrefix(out.String(), "\r 25% [======                  ] 500 of 2,000 rows  250/s") {
+		t.Fatalf("counted progress: %q", out.String())
+	}
+	out.Reset()
+	now = now.Add(time.Second)
+	p.count(900, 0, "rows")
+	if !strings.HasPrefix(out.String(), "\r900 rows  300/s") {
+		t.Fatalf("counted progress without a total: %q", out.String())
 	}
 	// Buffers and files that are not terminals get no progress.
 	f, err := os.CreateTemp(t.TempDir(), "x")

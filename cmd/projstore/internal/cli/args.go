@@ -4,11 +4,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/cmd/projstore/internal/inspect"
@@ -85,13 +87,136 @@ func (p *positionFlag) Set(s string) error {
 	return nil
 }
 
+// atFlag defines --at on fs, a log position to read as of.
+func atFlag(fs *flag.FlagSet, at *positionFlag) {
+	fs.Var(at, "at", "as of log `POS` (default: the applied position)")
+}
+
+// rangeFlags are --start, --end and --limit, a key range of a table.
+type rangeFlags struct {
+	start, end string
+	limit      int
+}
+
+// define defines the flags on fs; what names what --limit counts.
+func (r *rangeFlags) define(fs *flag.FlagSet, what string) {
+	fs.StringVar(&r.start, "start", "", "first `KEY` (inclusive; default: the first key)")
+	fs.StringVar(&r.end, "end", "", "`KEY` to stop before (exclusive; default: no bound)")
+	fs.IntVar(&r.limit, "limit", 0, "at most `N` "+what+" (0: no limit)")
+}
+
+// parse returns the range's bounds, nil for one not given.
+func (r *rangeFlags) parse() (start, end []byte, err error) {
+	if r.start != "" {
+		if start, err = parseKeyArg("--start", r.start); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.end != "" {
+		if end, err = parseKeyArg("--end", r.end); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.limit < 0 {
+		return nil, nil, usagef("--limit must not be negative")
+	}
+	return start, end, nil
+}
+
+// tableArgs checks the arguments DB TABLE, and parses TABLE and the range.
+func (r *rangeFlags) tableArgs(args []string) (t batch.TableID, start, end []byte, err error) {
+	if err := wantArgs(args, 2, 2); err != nil {
+		return 0, nil, nil, err
+	}
+	if t, err = parseTable(args[1]); err != nil {
+		return 0, nil, nil, err
+	}
+	start, end, err = r.parse()
+	return t, start, end, err
+}
+
 // openRead opens an existing store read-only.
-func openRead(path string) (*store.Store, error) {
+func (e *env) openRead(path string) (*store.Store, error) {
 	if err := mustExist(path); err != nil {
 		return nil, err
 	}
-	return store.Open(path, &store.Options{ReadOnly: true})
+	return e.open(path, &store.Options{ReadOnly: true})
 }
+
+// openWrite opens an existing store for writing. It opens it read-only
+// first: a writable open takes a file of zeros no longer than two pages for
+// a store whose creation was interrupted, and creates it again, which only
+// the commands that create stores (apply, demo) may do.
+func (e *env) openWrite(path string) (*store.Store, error) {
+	s, err := e.openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	return e.open(path, nil)
+}
+
+// open opens the store at path, creating it if it is missing and opts
+// allows, waiting up to --timeout for another process to let go of it.
+func (e *env) open(path string, opts *store.Options) (s *store.Store, err error) {
+	o := store.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	err = e.waitLock(path, func() (err error) {
+		s, err = store.Open(path, &o)
+		return err
+	})
+	return s, err
+}
+
+// openFile opens the file at path for the page commands, which read it
+// without the store, waiting up to --timeout as open does.
+func (e *env) openFile(path string) (f *inspect.File, err error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
+	}
+	err = e.waitLock(path, func() (err error) {
+		f, err = inspect.Open(path)
+		return err
+	})
+	return f, err
+}
+
+// waitLock calls open until it does not fail with ErrLocked, for up to
+// --timeout, or until an interrupt (rather than store.Options.LockTimeout,
+// which no interrupt stops), and makes its errors say what the user can
+// do.
+func (e *env) waitLock(path string, open func() error) error {
+	deadline := time.Now().Add(e.timeout)
+	for {
+		err := open()
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, store.ErrNotDatabase) && !strings.Contains(err.Error(), path):
+			return fmt.Errorf("%s: %w", path, err)
+		case !errors.Is(err, store.ErrLocked):
+			return err
+		case !time.Now().Before(deadline):
+			locked := &store.LockedError{Path: path, Waited: e.timeout, Err: store.ErrLocked}
+			if e.timeout == 0 {
+				return fmt.Errorf("%w (--timeout waits for it)", locked)
+			}
+			return locked
+		}
+		select {
+		case <-e.ctx.Done():
+			return fmt.Errorf("interrupted while waiting for another process to let go of %s: %w", path, e.ctx.Err())
+		case <-time.After(min(lockPoll, time.Until(deadline))):
+		}
+	}
+}
+
+// lockPoll is how often waitLock tries a file another process holds.
+const lockPoll = 20 * time.Millisecond
 
 // mustExist fails for a missing path, which store.Open would create.
 func mustExist(path string) error {

@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
+	"time"
 )
 
 // Exit statuses.
@@ -14,6 +19,9 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1
 	ExitUsage   = 2
+	// ExitInterrupted is the status of a command stopped by an interrupt
+	// (SIGINT, Ctrl-C): 128 + the signal's number, as shells report it.
+	ExitInterrupted = 130
 )
 
 // UsageError reports a command line that does not parse: Run exits with
@@ -29,9 +37,13 @@ func usagef(format string, args ...any) error {
 // env is what a command runs with.
 type env struct {
 	cmd    *command
+	ctx    context.Context // cancelled by an interrupt
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// timeout is how long opening a store waits for another process to
+	// let go of it (--timeout, on commands that open a store).
+	timeout time.Duration
 }
 
 // command is one subcommand.
@@ -41,6 +53,11 @@ type command struct {
 	summary  string // one line for the command list
 	help     string // paragraphs after the synopsis
 	examples []string
+	// opens says the command opens a store: it gets --timeout.
+	opens bool
+	// interruptible says the command checks its context between steps of
+	// its long work, stopping cleanly when an interrupt cancels it.
+	interruptible bool
 	// setup defines the command's flags on fs and returns the function
 	// that runs it with the positional arguments, once fs is parsed.
 	setup func(fs *flag.FlagSet) runFunc
@@ -65,8 +82,30 @@ func lookup(name string) *command {
 }
 
 // Run runs the command line args (without the program name) and returns
-// the exit status.
+// the exit status. For a command that stops cleanly (its interruptible
+// field), an interrupt (SIGINT) or SIGTERM cancels the command's context:
+// it stops at its next step, says so, and Run returns ExitInterrupted.
+// Any other command keeps the signals' default: the process ends at once,
+// which is as safe (the store is crash-safe) and more prompt.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || lookup(args[0]) == nil || !lookup(args[0]).interruptible {
+		return RunContext(context.Background(), args, stdin, stdout, stderr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first interrupt, the next one stops the process at
+		// once: a command blocked reading a terminal would not notice.
+		<-ctx.Done()
+		stop()
+	}()
+	return RunContext(ctx, args, stdin, stdout, stderr)
+}
+
+// RunContext is Run with the context that stops the command: once ctx is
+// done, the command stops at its next step and RunContext returns
+// ExitInterrupted.
+func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		writeOverview(stderr)
 		return ExitUsage
@@ -84,11 +123,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "projstore: unknown command %q (run 'projstore help' for the list)\n", name)
 		return ExitUsage
 	}
-	e := &env{cmd: c, stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{cmd: c, ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	run := c.setup(fs)
+	run := c.define(fs, e)
 	pos, err := parseFlags(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		writeUsage(stdout, c, fs)
@@ -101,6 +140,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	var ue *UsageError
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		msg := message(err)
+		if !strings.Contains(msg, "interrupted") {
+			msg = "interrupted: " + msg
+		}
+		fmt.Fprintf(stderr, "projstore: %s: %s\n", c.name, msg)
+		return ExitInterrupted
+	}
 	if errors.As(err, &ue) || isFlagError(err) {
 		fmt.Fprintf(stderr, "projstore: %s: %s (see 'projstore %s -h')\n", c.name, message(err), c.name)
 		return ExitUsage
@@ -112,12 +159,27 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // flagError marks the errors of package flag, which are usage errors.
 type flagError struct{ err error }
 
-func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Error() string {
+	msg := e.err.Error()
+	if strings.HasPrefix(msg, "flag provided but not defined: -") {
+		msg += " (an argument that starts with '-' goes after '--')"
+	}
+	return msg
+}
 func (e *flagError) Unwrap() error { return e.err }
 
 func isFlagError(err error) bool {
 	var fe *flagError
 	return errors.As(err, &fe)
+}
+
+// define defines c's flags on fs, --timeout included when c opens a
+// store, and returns the function that runs c.
+func (c *command) define(fs *flag.FlagSet, e *env) runFunc {
+	if c.opens {
+		fs.DurationVar(&e.timeout, "timeout", 0, "wait up to `DURATION` (e.g. 5s) while another process holds the store (default 0: fail at once)")
+	}
+	return c.setup(fs)
 }
 
 // message is err on one line, without the "projstore: " prefixes the
@@ -188,6 +250,9 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fmt.Fprintf(w, " %s", c.args)
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.help))
+	if takesArgs(c) {
+		fmt.Fprintf(w, "\n%s\n", dashNote)
+	}
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
@@ -196,10 +261,13 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.VisitAll(func(f *flag.Flag) {
 			name, usage := flag.UnquoteUsage(f)
 			arg := "--" + f.Name
+			if len(f.Name) == 1 {
+				arg = "-" + f.Name
+			}
 			if name != "" {
 				arg += " " + name
 			}
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 				usage += fmt.Sprintf(" (default %s)", f.DefValue)
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", arg, usage)
@@ -213,6 +281,15 @@ func writeUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		}
 	}
 }
+
+// takesArgs reports whether c takes positional arguments (its synopsis
+// does not start with a flag).
+func takesArgs(c *command) bool { return c.args != "" && !strings.HasPrefix(c.args, "[--") }
+
+// dashNote is the help's note on arguments that look like flags.
+const dashNote = `Flags may come before, between or after the arguments. An argument that
+starts with '-' (a key such as -1, or a file named -x) goes after '--',
+which ends the flags: projstore get app.db 1 -- -1`
 
 // helpCmd is defined here, with the list it prints; the list is built in
 // init because help's own run refers to it.
@@ -238,7 +315,7 @@ var helpCmd = &command{
 			return usagef("unknown command %q", args[0])
 		}
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-		c.setup(fs)
+		c.define(fs, &env{})
 		writeUsage(e.stdout, c, fs)
 		return nil
 	}),
@@ -246,8 +323,9 @@ var helpCmd = &command{
 
 func init() {
 	commands = []*command{
-		demoCmd, applyCmd, getCmd, scanCmd, historyCmd,
+		demoCmd, applyCmd, getCmd, scanCmd, keysCmd, historyCmd, tablesCmd,
+		dumpCmd, backupCmd, compactCmd,
 		checkCmd, statsCmd, pagesCmd, pageCmd, pruneCmd, recoverCmd,
-		versionCmd, helpCmd,
+		versionCmd, helpCmd, exportCmd,
 	}
 }

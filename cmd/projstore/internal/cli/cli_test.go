@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/projstore/projstore/btree"
+	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/store"
+	"github.com/projstore/projstore/superblock"
 )
 
 func TestHelp(t *testing.T) {
@@ -21,11 +27,21 @@ func TestHelp(t *testing.T) {
 			r.says(t, "Usage: projstore "+c.name, "Examples:\n  projstore ")
 			var hasFlags bool
 			fs := flag.NewFlagSet("", flag.ContinueOnError)
-			c.setup(fs)
+			c.define(fs, &env{})
 			fs.VisitAll(func(f *flag.Flag) {
 				hasFlags = true
-				r.says(t, "  --"+f.Name)
+				if len(f.Name) == 1 {
+					r.says(t, "  -"+f.Name+" ")
+				} else {
+					r.says(t, "  --"+f.Name+" ")
+				}
 			})
+			if c.opens != strings.Contains(r.stdout, "  --timeout DURATION ") {
+				t.Fatalf("%s: opens a store %v, but its help says of --timeout:\n%s", c.name, c.opens, r.stdout)
+			}
+			if takesArgs(c) != strings.Contains(r.stdout, "goes after '--'") {
+				t.Fatalf("%s: takes arguments %v, but its help says of '--':\n%s", c.name, takesArgs(c), r.stdout)
+			}
 			if hasFlags {
 				r.says(t, "Flags:")
 			}
@@ -45,7 +61,7 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := run(t, "", "version").ok(t)
-	r.says(t, "projstore ", "file format 1", "binary log format 1", "go1.", "CRC32C ", "key search kernel "+btree.SearchKernel())
+	r.says(t, "projstore ", fmt.Sprintf("file format %d", superblock.Version), "binary log format 1", "go1.", "CRC32C ", "key search kernel "+btree.SearchKernel())
 	if r2 := run(t, "", "--version").ok(t); r2.stdout != r.stdout {
 		t.Fatalf("--version says %q, version says %q", r2.stdout, r.stdout)
 	}
@@ -73,11 +89,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", db, "1", "k", "--at", "soon"}, `invalid value "soon" for flag -at`},
 		{[]string{"get", db, "1", "hex:zz"}, `KEY: bad hex in "hex:zz"`},
 		{[]string{"get", db, "1", "base64:!!"}, `KEY: bad base64`},
-		{[]string{"scan", db, "1", "--format", "xml"}, `unknown --format "xml"`},
+		{[]string{"scan", db, "1", "--format", "xml"}, `unknown format "xml" (want table, json or csv)`},
 		{[]string{"scan", db, "1", "--limit", "-3"}, "--limit must not be negative"},
 		{[]string{"scan", db, "1", "--limit"}, "flag needs an argument: -limit"},
 		{[]string{"scan", db}, "missing arguments"},
-		{[]string{"history", db, "1", "k", "--format", "csv"}, `unknown --format "csv"`},
+		{[]string{"history", db, "1", "k", "--format", "csv"}, `unknown format "csv" (want table or json)`},
 		{[]string{"apply", db}, "missing arguments"},
 		{[]string{"apply", db, "log", "--sync-every", "-1"}, "--sync-every must not be negative"},
 		{[]string{"apply", db, "log", "--sync-every", "often"}, `invalid value "often"`},
@@ -104,17 +120,10 @@ func TestUsageErrors(t *testing.T) {
 func TestMissingFile(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "missing.db")
-	for _, args := range [][]string{
-		{"get", db, "1", "k"},
-		{"scan", db, "1"},
-		{"history", db, "1", "k"},
-		{"check", db},
-		{"stats", db},
-		{"pages", db},
-		{"page", db, "0"},
-		{"prune", db, "1"},
-		{"recover", db},
-	} {
+	for _, args := range everyOpeningCommand(db, dir) {
+		if args[0] == "apply" || args[0] == "demo" {
+			continue // they create a store
+		}
 		run(t, "", args...).fails(t, ExitFailure, args[0], db+": no such file")
 	}
 	run(t, "", "apply", db, filepath.Join(dir, "no.log")).fails(t, ExitFailure, "apply", "no such file or directory")
@@ -137,8 +146,82 @@ func TestNotAStore(t *testing.T) {
 	} {
 		run(t, "", args...).fails(t, ExitFailure, args[0], "not a projstore file")
 	}
-	// The raw page commands still describe it: every page fails.
-	run(t, "", "pages", path).ok(t).says(t, "CORRUPT: corrupt page 0", "fail verification")
+	// The raw page commands refuse it too.
+	run(t, "", "pages", path).fails(t, ExitFailure, "pages", path+": not a projstore file")
+	run(t, "", "page", path, "3").fails(t, ExitFailure, "page", path+": not a projstore file")
+}
+
+// TestNotAStoreAnySize: a file of another program, whatever its size and
+// contents, is "not a projstore file" (store.ErrNotDatabase) to every
+// command, never corruption, and is left as it was.
+func TestNotAStoreAnySize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	files := map[string][]byte{
+		"one byte":            []byte("x"),
+		"short text":          []byte("#!/bin/sh\necho hello\n"),
+		"a page less one":     random(page.Size - 1),
+		"one page":            random(page.Size),
+		"a page and a half":   random(page.Size + page.Size/2),
+		"two pages":           random(2 * page.Size),
+		"two pages and a bit": random(2*page.Size + 1),
+		"a megabyte":          random(1 << 20),
+		"three zero pages":    make([]byte, 3*page.Size),
+		"text":                []byte(strings.Repeat("not a database\n", 1000)),
+	}
+	dir := t.TempDir()
+	var paths []string
+	for name, data := range files {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	// A huge file: sparse, 64 MiB of zeros.
+	huge := filepath.Join(dir, "huge")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, huge)
+	for _, path := range paths {
+		before, _ := os.ReadFile(path)
+		for _, args := range everyOpeningCommand(path, t.TempDir()) {
+			r := run(t, "", args...)
+			r.fails(t, ExitFailure, args[0], path+": not a projstore file")
+			if strings.Contains(r.stderr, "corrupt") {
+				t.Fatalf("%v: %s", args, r.stderr)
+			}
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Fatalf("%s was changed", path)
+		}
+		if _, err := store.Open(path, &store.Options{ReadOnly: true}); !errors.Is(err, store.ErrNotDatabase) || errors.Is(err, store.ErrCorrupt) {
+			t.Fatalf("store.Open(%s) = %v, want ErrNotDatabase", path, err)
+		}
+	}
+	// Files that may be a store whose creation was interrupted (zeros, at
+	// most two pages) are still not stores to the commands that only read,
+	// and are still initialised by the commands that create a store.
+	for _, n := range []int{0, 100, page.Size, 2 * page.Size} {
+		path := writeFile(t, "creating.db", make([]byte, n))
+		run(t, "", "stats", path).fails(t, ExitFailure, "stats", "not a projstore file")
+		run(t, "", "prune", path, "1").fails(t, ExitFailure, "prune", "not a projstore file")
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, make([]byte, n)) {
+			t.Fatalf("prune changed %d zero bytes", n)
+		}
+		run(t, `{"pos":1}`, "apply", path, "-").ok(t)
+		run(t, "", "check", path).ok(t)
+	}
 }
 
 func TestParseFlags(t *testing.T) {

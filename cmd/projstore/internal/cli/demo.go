@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -41,6 +42,8 @@ end-of-day balances of every account).`,
 		"projstore demo /tmp/bank.db",
 		"projstore history projstore-demo.db 1 acct-0007",
 	},
+	opens:         true,
+	interruptible: true,
 	setup: noFlags(func(e *env, args []string) error {
 		if err := wantArgs(args, 0, 1); err != nil {
 			return err
@@ -49,13 +52,14 @@ end-of-day balances of every account).`,
 		if len(args) == 1 {
 			path = args[0]
 		}
-		return demo(e.stdout, path, demoConfig)
+		return demo(e, path, demoConfig)
 	}),
 }
 
 // demo builds (or finds already built) the demo store at path and tours it.
-func demo(w io.Writer, path string, cfg bankConfig) (err error) {
-	s, err := store.Open(path, nil)
+func demo(e *env, path string, cfg bankConfig) (err error) {
+	w := e.stdout
+	s, err := e.open(path, nil)
 	if err != nil {
 		return err
 	}
@@ -78,6 +82,9 @@ func demo(w io.Writer, path string, cfg bankConfig) (err error) {
 		b := k.next(pos)
 		ops += len(b.Ops)
 		if pos > had {
+			if err := e.ctx.Err(); err != nil {
+				return fmt.Errorf("interrupted at position %d: %w", pos, err)
+			}
 			if err := s.Apply(b); err != nil {
 				return fmt.Errorf("position %d: %w", pos, err)
 			}
@@ -119,7 +126,7 @@ func demo(w io.Writer, path string, cfg bankConfig) (err error) {
 		rate := float64(last) / took.Seconds()
 		fmt.Fprintf(w, "applied positions 1..%d in %v (%s batches/s), synced\n", last, took.Round(time.Millisecond), commas(uint64(rate)))
 	}
-	return tour(w, s, k, path)
+	return tour(e.ctx, w, s, k, path)
 }
 
 // with adds a labelled row and returns g, for building a grid in one go.
@@ -129,7 +136,7 @@ func (g *grid) with(cells ...string) *grid {
 }
 
 // tour shows what the store answers about the bank.
-func tour(w io.Writer, s *store.Store, k *bank, path string) error {
+func tour(ctx context.Context, w io.Writer, s *store.Store, k *bank, path string) error {
 	last := s.AppliedPosition()
 	acct := k.cfg.featured
 
@@ -208,7 +215,7 @@ func tour(w io.Writer, s *store.Store, k *bank, path string) error {
 	// The latest days of the ledger: a reverse range scan.
 	fmt.Fprintf(w, "\nLedger, the last 5 days (a reverse range scan)\n")
 	g = newGrid(nil, "DAY", "TOTALS")
-	_, err = scan(s, ledgerTable, []byte("day/"), []byte("day0"), last, 5, true, func(key, v []byte) error {
+	_, err = scan(ctx, s, ledgerTable, []byte("day/"), []byte("day0"), last, 5, true, func(key, v []byte) error {
 		g.add(strings.TrimPrefix(string(key), "day/"), string(v))
 		return nil
 	})
@@ -219,7 +226,7 @@ func tour(w io.Writer, s *store.Store, k *bank, path string) error {
 
 	fmt.Fprintf(w, "\nApplied digest\n  %#016x: an xxhash64 chain over every applied batch; a replica that\n  applied the same log has the same digest\n", s.AppliedDigest())
 
-	st, err := s.Stats()
+	st, err := s.StatsContext(ctx)
 	if err != nil {
 		return err
 	}

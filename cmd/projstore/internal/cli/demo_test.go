@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -98,7 +99,7 @@ func demoOf(t *testing.T, path string, cfg bankConfig) result {
 	t.Helper()
 	var out, errb strings.Builder
 	code := ExitOK
-	if err := demo(&out, path, cfg); err != nil {
+	if err := demo(&env{ctx: context.Background(), stdout: &out}, path, cfg); err != nil {
 		fmt.Fprintf(&errb, "projstore: demo: %s\n", message(err))
 		code = ExitFailure
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -23,22 +24,28 @@ bytes in the output are escaped (\xNN).`
 
 var getCmd = &command{
 	name:    "get",
-	args:    "DB TABLE KEY [--at POS] [--raw]",
+	args:    "DB TABLE KEY [--at POS] [--raw] [--format text|json]",
 	summary: "print a key's value, now or as of an earlier position",
 	help: `Print the value of KEY in TABLE: as of the applied position, or with --at as
 of log position POS. A key that is not there (at that position) is an error
 with exit status 1.
 
+--format json prints {"table":..., "key":..., "position":..., "value":...},
+with the key and value as UTF-8 text or "base64:" and standard base64.
+
 ` + keyHelp,
+	opens: true,
 	examples: []string{
 		"projstore get app.db 1 acct-0007",
+		"projstore get app.db 1 acct-0007 --format json | jq -r .value",
 		"projstore get app.db 1 acct-0007 --at 1500",
 		"projstore get app.db 2 hex:00ff10 --raw > value.bin",
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o getOptions
-		fs.Var(&o.at, "at", "read as of log `POS` (default: the applied position)")
+		atFlag(fs, &o.at)
 		fs.BoolVar(&o.raw, "raw", false, "write the value's bytes as they are, with no escaping and no newline")
+		o.format = formatFlag(fs, formatText, formatJSON)
 		return func(e *env, args []string) error { return runGet(e, args, o) }
 	},
 }
@@ -57,8 +64,9 @@ func tableKeyArgs(args []string) (batch.TableID, []byte, error) {
 }
 
 type getOptions struct {
-	at  positionFlag
-	raw bool
+	at     positionFlag
+	raw    bool
+	format *formatValue
 }
 
 func runGet(e *env, args []string, o getOptions) (err error) {
@@ -66,7 +74,10 @@ func runGet(e *env, args []string, o getOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	s, err := openRead(args[0])
+	if o.raw && o.format.json() {
+		return usagef("--raw and --format json exclude each other")
+	}
+	s, err := e.openRead(args[0])
 	if err != nil {
 		return err
 	}
@@ -89,8 +100,19 @@ func runGet(e *env, args []string, o getOptions) (err error) {
 		_, err = e.stdout.Write(v)
 		return err
 	}
+	if o.format.json() {
+		return newJSON(e.stdout).Encode(jsonGet{Table: uint64(t), Key: logfile.EncodeText(key), Position: uint64(pos), Value: logfile.EncodeText(v)})
+	}
 	_, err = fmt.Fprintln(e.stdout, show(v, 0))
 	return err
+}
+
+// jsonGet is get's JSON output.
+type jsonGet struct {
+	Table    uint64 `json:"table"`
+	Key      string `json:"key"`
+	Position uint64 `json:"position"`
+	Value    string `json:"value"`
 }
 
 func showKey(k []byte) string { return inspect.Quote(k) }
@@ -104,11 +126,14 @@ descending), as of the applied position or of log position POS. A table that
 does not exist (or not yet, or no longer) is empty.
 
 Formats: table (aligned columns for people; long values are cut), json (one
-JSON object {"key":..., "value":...} per row), csv (a key,value header, then
-one row per line). json and csv write keys and values as UTF-8 text, or
-"base64:" and standard base64 for bytes that are not UTF-8.
+JSON object {"position":..., "key":..., "value":...} per row, position being
+the one the scan read at), csv (a position,key,value header, then one row
+per line). json and csv write keys and values as UTF-8 text, or "base64:"
+and standard base64 for bytes that are not UTF-8.
 
 ` + keyHelp,
+	opens:         true,
+	interruptible: true,
 	examples: []string{
 		"projstore scan app.db 1",
 		"projstore scan app.db 1 --start acct-0010 --end acct-0020 --at 1500",
@@ -117,63 +142,30 @@ one row per line). json and csv write keys and values as UTF-8 text, or
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
 		var o scanOptions
-		fs.StringVar(&o.start, "start", "", "first `KEY` (inclusive; default: the first key)")
-		fs.StringVar(&o.end, "end", "", "`KEY` to stop before (exclusive; default: no bound)")
-		fs.IntVar(&o.limit, "limit", 0, "at most `N` rows (0: no limit)")
-		fs.Var(&o.at, "at", "read as of log `POS` (default: the applied position)")
+		o.rangeFlags.define(fs, "rows")
+		atFlag(fs, &o.at)
 		fs.BoolVar(&o.reverse, "reverse", false, "descending key order")
-		fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json or csv")
+		o.format = formatFlag(fs, formatTable, formatJSON, formatCSV)
 		return func(e *env, args []string) error { return runScan(e, args, o) }
 	},
 }
 
 type scanOptions struct {
-	start, end string
-	limit      int
-	at         positionFlag
-	reverse    bool
-	format     string
+	rangeFlags
+	at      positionFlag
+	reverse bool
+	format  *formatValue
 }
 
 // tableValueWidth is where the table format cuts long values.
 const tableValueWidth = 96
 
 func runScan(e *env, args []string, o scanOptions) (err error) {
-	if err := wantArgs(args, 2, 2); err != nil {
-		return err
-	}
-	t, err := parseTable(args[1])
+	t, start, end, err := o.tableArgs(args)
 	if err != nil {
 		return err
 	}
-	var start, end []byte
-	if o.start != "" {
-		if start, err = parseKeyArg("--start", o.start); err != nil {
-			return err
-		}
-	}
-	if o.end != "" {
-		if end, err = parseKeyArg("--end", o.end); err != nil {
-			return err
-		}
-	}
-	if o.limit < 0 {
-		return usagef("--limit must not be negative")
-	}
-	var out rowWriter
-	switch o.format {
-	case "table":
-		out = &tableRows{w: e.stdout, g: newGrid(nil, "KEY", "VALUE")}
-	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		out = &jsonRows{enc: enc}
-	case "csv":
-		out = &csvRows{w: csv.NewWriter(e.stdout)}
-	default:
-		return usagef("unknown --format %q (want table, json or csv)", o.format)
-	}
-	s, err := openRead(args[0])
+	s, err := e.openRead(args[0])
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,16 @@ func runScan(e *env, args []string, o scanOptions) (err error) {
 	if o.at.set {
 		pos = o.at.pos
 	}
-	n, err := scan(s, t, start, end, pos, o.limit, o.reverse, out.row)
+	var out rowWriter
+	switch o.format.value {
+	case formatTable:
+		out = &tableRows{w: e.stdout, g: newGrid(nil, "KEY", "VALUE")}
+	case formatJSON:
+		out = &jsonRows{enc: newJSON(e.stdout), pos: uint64(pos)}
+	case formatCSV:
+		out = &csvRows{w: csv.NewWriter(e.stdout), pos: strconv.FormatUint(uint64(pos), 10)}
+	}
+	n, err := scan(e.ctx, s, t, start, end, pos, o.limit, o.reverse, out.row)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,8 @@ func runScan(e *env, args []string, o scanOptions) (err error) {
 
 // scan calls fn for up to limit rows of t in [start, end) at pos, in key
 // order or reversed, and returns how many it called fn for.
-func scan(s *store.Store, t batch.TableID, start, end []byte, pos batch.Offset, limit int, reverse bool, fn func(k, v []byte) error) (int, error) {
+// It stops with ctx's error once ctx is done.
+func scan(ctx context.Context, s *store.Store, t batch.TableID, start, end []byte, pos batch.Offset, limit int, reverse bool, fn func(k, v []byte) error) (int, error) {
 	if end != nil && bytes.Compare(start, end) >= 0 {
 		_, err := s.ScanAt(t, start, end, 1, pos) // checks pos all the same
 		return 0, err
@@ -206,7 +208,11 @@ func scan(s *store.Store, t batch.TableID, start, end []byte, pos batch.Offset, 
 		ok = it.Last()
 	}
 	for ; ok && (limit <= 0 || n < limit); n++ {
-		if err := fn(it.Key(), it.Value()); err != nil {
+		err := ctx.Err()
+		if err == nil {
+			err = fn(it.Key(), it.Value())
+		}
+		if err != nil {
 			it.Close()
 			return n, err
 		}
@@ -247,33 +253,40 @@ func (t *tableRows) done(n int, pos batch.Offset, limited bool) error {
 	return err
 }
 
-type jsonRows struct{ enc *json.Encoder }
+type jsonRows struct {
+	enc *json.Encoder
+	pos uint64
+}
 
 func (j *jsonRows) row(k, v []byte) error {
 	return j.enc.Encode(struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}{logfile.EncodeText(k), logfile.EncodeText(v)})
+		Position uint64 `json:"position"`
+		Key      string `json:"key"`
+		Value    string `json:"value"`
+	}{j.pos, logfile.EncodeText(k), logfile.EncodeText(v)})
 }
 
 func (j *jsonRows) done(int, batch.Offset, bool) error { return nil }
 
 type csvRows struct {
 	w      *csv.Writer
+	pos    string
 	header bool
 }
+
+var csvHeader = []string{"position", "key", "value"}
 
 func (c *csvRows) row(k, v []byte) error {
 	if !c.header {
 		c.header = true
-		c.w.Write([]string{"key", "value"})
+		c.w.Write(csvHeader)
 	}
-	return c.w.Write([]string{logfile.EncodeText(k), logfile.EncodeText(v)})
+	return c.w.Write([]string{c.pos, logfile.EncodeText(k), logfile.EncodeText(v)})
 }
 
 func (c *csvRows) done(int, batch.Offset, bool) error {
 	if !c.header {
-		c.w.Write([]string{"key", "value"})
+		c.w.Write(csvHeader)
 	}
 	c.w.Flush()
 	return c.w.Error()
@@ -305,10 +318,14 @@ var versionsOf = func(s *store.Store, t batch.TableID, key []byte) ([]Version, e
 var historyCmd = &command{
 	name:    "history",
 	args:    "DB TABLE KEY [--format table|json]",
+	opens:   true,
 	summary: "list every version of a key with the positions it lived at",
 	help: `List every version of KEY in TABLE still readable (history below the prune
 horizon is gone), oldest first: the position that created it, the position
 that replaced or deleted it ("-" while it is live), and its value.
+
+--format json prints one object per version, {"created":..., "deleted":...,
+"value":...}, with "deleted" null while the version is live.
 
 ` + keyHelp,
 	examples: []string{
@@ -316,20 +333,17 @@ that replaced or deleted it ("-" while it is live), and its value.
 		"projstore history app.db 1 acct-0007 --format json",
 	},
 	setup: func(fs *flag.FlagSet) runFunc {
-		format := fs.String("format", "table", "output `FORMAT`: table or json")
-		return func(e *env, args []string) error { return runHistory(e, args, *format) }
+		format := formatFlag(fs, formatTable, formatJSON)
+		return func(e *env, args []string) error { return runHistory(e, args, format.json()) }
 	},
 }
 
-func runHistory(e *env, args []string, format string) (err error) {
+func runHistory(e *env, args []string, asJSON bool) (err error) {
 	t, key, err := tableKeyArgs(args)
 	if err != nil {
 		return err
 	}
-	if format != "table" && format != "json" {
-		return usagef("unknown --format %q (want table or json)", format)
-	}
-	s, err := openRead(args[0])
+	s, err := e.openRead(args[0])
 	if err != nil {
 		return err
 	}
@@ -338,20 +352,14 @@ func runHistory(e *env, args []string, format string) (err error) {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
+	if asJSON {
+		enc := newJSON(e.stdout)
 		for _, v := range vs {
-			var deleted *uint64
-			if v.Deleted != batch.MaxOffset {
-				d := uint64(v.Deleted)
-				deleted = &d
-			}
 			err := enc.Encode(struct {
 				Created uint64  `json:"created"`
 				Deleted *uint64 `json:"deleted"`
 				Value   string  `json:"value"`
-			}{uint64(v.Created), deleted, logfile.EncodeText(v.Value)})
+			}{uint64(v.Created), deletedAt(v.Deleted), logfile.EncodeText(v.Value)})
 			if err != nil {
 				return err
 			}

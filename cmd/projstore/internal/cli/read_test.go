@@ -130,11 +130,14 @@ func TestScanFormats(t *testing.T) {
 	r := run(t, "", "scan", db, "1", "--format", "json").ok(t)
 	var got [][2]string
 	for _, l := range lines(r.stdout) {
-		var row struct{ Key, Value string }
+		var row map[string]any
 		if err := json.Unmarshal([]byte(l), &row); err != nil {
 			t.Fatalf("json line %q: %v", l, err)
 		}
-		got = append(got, [2]string{row.Key, row.Value})
+		if len(row) != 3 || row["position"] != float64(6) {
+			t.Fatalf("json line %q: want position 6, key and value", l)
+		}
+		got = append(got, [2]string{row["key"].(string), row["value"].(string)})
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("json rows %q, want %q", got, want)
@@ -147,9 +150,12 @@ func TestScanFormats(t *testing.T) {
 	}
 	got = nil
 	for _, rec := range recs[1:] {
-		got = append(got, [2]string{rec[0], rec[1]})
+		if rec[0] != "6" {
+			t.Fatalf("csv record %q: position is not 6", rec)
+		}
+		got = append(got, [2]string{rec[1], rec[2]})
 	}
-	if !reflect.DeepEqual(recs[0], []string{"key", "value"}) || !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(recs[0], []string{"position", "key", "value"}) || !reflect.DeepEqual(got, want) {
 		t.Fatalf("csv records %q", recs)
 	}
 
@@ -157,7 +163,7 @@ func TestScanFormats(t *testing.T) {
 	if r := run(t, "", "scan", db, "9", "--format", "json").ok(t); r.stdout != "" {
 		t.Fatalf("empty json scan: %q", r.stdout)
 	}
-	if r := run(t, "", "scan", db, "9", "--format", "csv").ok(t); r.stdout != "key,value\n" {
+	if r := run(t, "", "scan", db, "9", "--format", "csv").ok(t); r.stdout != "position,key,value\n" {
 		t.Fatalf("empty csv scan: %q", r.stdout)
 	}
 }

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -9,29 +8,16 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/projstore/projstore/btree"
 	"github.com/projstore/projstore/crc"
 	"github.com/projstore/projstore/page"
+	"github.com/projstore/projstore/store"
 	"github.com/projstore/projstore/superblock"
 	"github.com/projstore/projstore/vfs"
 )
 
 // ErrNoPage is returned for a page id past the end of the file.
 var ErrNoPage = errors.New("inspect: no such page")
-
-// Header byte offsets (see package page).
-const (
-	offCRC   = 0
-	offLower = 26
-	offUpper = 28
-	offFrag  = 30
-)
-
-// Cell header sizes (see package btree).
-const (
-	leafHeader   = 15
-	branchHeader = 10
-	suffixSize   = 8
-)
 
 // File is a projstore file opened read-only.
 type File struct {
@@ -66,7 +52,7 @@ func (f *File) NumPages() uint64 { return uint64(f.size / page.Size) }
 
 // Newest returns the superblock Open would use, or nil.
 func (f *File) Newest() *superblock.Superblock {
-	sb, _ := f.Slots.Newest(false)
+	sb, _ := f.Slots.Newest()
 	return sb
 }
 
@@ -149,25 +135,25 @@ func Describe(w io.Writer, b []byte, id uint64, opts DescribeOptions) error {
 	if len(b) != page.Size {
 		return fmt.Errorf("inspect: page of %d bytes", len(b))
 	}
-	d := &describer{w: w, b: b, opts: opts}
-	var p page.Page
+	d := &describer{w: w, opts: opts}
+	p := &d.p
 	copy(p.Bytes(), b)
 	if isZero(b) {
 		d.printf("page %d: blank (every byte zero: allocated but never written, or past the data)\n", id)
 		return d.err
 	}
 	verr := page.Verify(b, id)
-	stored, computed := binary.LittleEndian.Uint32(b[offCRC:]), crc.Checksum(b[crc.Size:])
+	stored, computed := crc.Stored(b), crc.Sum(b)
 	d.printf("page %d\n", id)
 	d.printf("  type        %v\n", p.Type())
-	d.printf("  version     %d\n", b[5])
+	d.printf("  version     %d\n", p.Version())
 	d.printf("  flags       %#04x\n", p.Flags())
 	d.printf("  id          %d\n", p.ID())
 	d.printf("  generation  %d\n", p.Gen())
 	d.printf("  count       %d\n", p.Count())
-	d.printf("  lower       %d\n", u16(b, offLower))
-	d.printf("  upper       %d\n", u16(b, offUpper))
-	d.printf("  fragmented  %d\n", u16(b, offFrag))
+	d.printf("  lower       %d\n", p.Lower())
+	d.printf("  upper       %d\n", p.Upper())
+	d.printf("  fragmented  %d\n", p.Fragmented())
 	d.printf("  aux         %d\n", p.Aux())
 	if stored == computed {
 		d.printf("  crc32c      %#08x (matches)\n", stored)
@@ -187,18 +173,17 @@ func Describe(w io.Writer, b []byte, id uint64, opts DescribeOptions) error {
 		d.superblock(id)
 	case page.TypeBranch:
 		d.printf("\n  free %d bytes; leftmost child %d\n", p.FreeSpace(), p.Aux())
-		d.cells(p.Count(), d.branchCell)
+		d.cells(d.branchCell)
 	case page.TypeLeaf:
 		d.printf("\n  free %d bytes\n", p.FreeSpace())
-		d.cells(p.Count(), d.leafCell)
+		d.cells(d.leafCell)
 	case page.TypeOverflow:
-		n := min(p.Count(), page.OverflowCapacity)
 		next := "end of chain"
 		if p.Aux() != 0 {
 			next = fmt.Sprintf("next page %d", p.Aux())
 		}
 		d.printf("\n  overflow payload %d bytes, %s\n", p.Count(), next)
-		d.dump(page.HeaderSize, b[page.HeaderSize:page.HeaderSize+n])
+		d.dump(page.HeaderSize, p.Payload())
 	case page.TypeFree:
 		n := min(p.Count(), page.FreeCapacity)
 		next := "the reserved tail follows"
@@ -209,7 +194,7 @@ func Describe(w io.Writer, b []byte, id uint64, opts DescribeOptions) error {
 		for i := 0; i < n; i += 8 {
 			var ids []string
 			for j := i; j < min(i+8, n); j++ {
-				ids = append(ids, fmt.Sprint(binary.LittleEndian.Uint64(b[page.HeaderSize+8*j:])))
+				ids = append(ids, fmt.Sprint(p.FreeID(j)))
 			}
 			d.printf("  %5d: %s\n", i, strings.Join(ids, " "))
 		}
@@ -219,7 +204,7 @@ func Describe(w io.Writer, b []byte, id uint64, opts DescribeOptions) error {
 
 type describer struct {
 	w    io.Writer
-	b    []byte
+	p    page.Page // as read, perhaps damaged: cells are reached only through slots checked here
 	opts DescribeOptions
 	err  error
 }
@@ -230,13 +215,11 @@ func (d *describer) printf(format string, args ...any) {
 	}
 }
 
-func u16(b []byte, off int) int { return int(binary.LittleEndian.Uint16(b[off:])) }
-
 func (d *describer) superblock(id uint64) {
-	sb, err := superblock.Decode(d.b, id)
+	sb, err := superblock.Decode(d.p.Bytes(), id)
 	if err != nil {
 		d.printf("\n  superblock does not decode: %v\n", err)
-		d.dump(0, d.b[:128])
+		d.dump(0, d.p.Bytes()[:128])
 		return
 	}
 	d.printf("\n  superblock (slot %d)\n", id)
@@ -254,73 +237,53 @@ func (d *describer) superblock(id uint64) {
 
 // cells walks the slot directory, bounds-checking every slot, and hands
 // each cell to fn.
-func (d *describer) cells(n int, fn func(i, off int, c []byte)) {
-	for i := 0; i < n; i++ {
-		s := page.HeaderSize + i*page.SlotSize
-		if s+page.SlotSize > page.Size {
+func (d *describer) cells(fn func(i, off int, c []byte)) {
+	for i := 0; i < d.p.Count(); i++ {
+		if i >= page.MaxSlots {
 			d.printf("  slot %d: past the end of the page\n", i)
 			return
 		}
-		off, l := u16(d.b, s), u16(d.b, s+2)
+		off, l := d.p.Slot(i)
 		if l == 0 || off < page.HeaderSize || off+l > page.Size {
 			d.printf("  cell %d: slot points outside the page (offset %d, length %d)\n", i, off, l)
 			continue
 		}
-		fn(i, off, d.b[off:off+l])
+		fn(i, off, d.p.Bytes()[off:off+l])
 	}
 }
 
 func (d *describer) branchCell(i, off int, c []byte) {
-	if len(c) < branchHeader {
-		d.printf("  cell %d @%d: %d bytes, too short for a branch cell\n", i, off, len(c))
-		d.dump(off, c)
-		return
+	if b, err := btree.DecodeBranch(c); err != nil {
+		d.printf("  cell %d @%d: %v\n", i, off, err)
+	} else {
+		d.printf("  cell %d @%d: key %s -> child %d\n", i, off, d.key(b.Key), b.Child)
 	}
-	child := binary.LittleEndian.Uint64(c)
-	k := u16(c, 8)
-	if branchHeader+k != len(c) {
-		d.printf("  cell %d @%d: key length %d does not fit a %d-byte cell\n", i, off, k, len(c))
-		d.dump(off, c)
-		return
-	}
-	d.printf("  cell %d @%d: key %s -> child %d\n", i, off, d.key(c[branchHeader:]), child)
 	d.dump(off, c)
 }
 
 func (d *describer) leafCell(i, off int, c []byte) {
-	if len(c) < leafHeader {
-		d.printf("  cell %d @%d: %d bytes, too short for a leaf cell\n", i, off, len(c))
-		d.dump(off, c)
-		return
-	}
-	flags, k := c[0], u16(c, 1)
-	stamp, vlen := binary.LittleEndian.Uint64(c[3:]), binary.LittleEndian.Uint32(c[11:])
-	overflow := flags&1 != 0
-	want := leafHeader + k + int(vlen)
-	if overflow {
-		want = leafHeader + k + 8
-	}
-	if leafHeader+k > len(c) || want != len(c) {
-		d.printf("  cell %d @%d: key length %d and value length %d do not fit a %d-byte cell\n", i, off, k, vlen, len(c))
-		d.dump(off, c)
-		return
-	}
-	key, rest := c[leafHeader:leafHeader+k], c[leafHeader+k:]
-	if overflow {
+	l, err := btree.DecodeLeaf(c)
+	switch {
+	case err != nil:
+		d.printf("  cell %d @%d: %v\n", i, off, err)
+	case l.Value.Overflow != 0:
 		d.printf("  cell %d @%d: key %s stamp %d value %d bytes in overflow chain from page %d\n",
-			i, off, d.key(key), stamp, vlen, binary.LittleEndian.Uint64(rest))
-	} else {
-		d.printf("  cell %d @%d: key %s stamp %d value %d bytes %s\n", i, off, d.key(key), stamp, vlen, preview(rest))
+			i, off, d.key(l.Key), l.Stamp, l.Value.Len, l.Value.Overflow)
+	default:
+		d.printf("  cell %d @%d: key %s stamp %d value %d bytes %s\n", i, off, d.key(l.Key), l.Stamp, l.Value.Len, preview(l.Value.Inline))
 	}
 	d.dump(off, c)
 }
 
 func (d *describer) key(k []byte) string {
-	if !d.opts.History || len(k) < suffixSize {
+	if !d.opts.History {
 		return Quote(k)
 	}
-	user, suffix := k[:len(k)-suffixSize], k[len(k)-suffixSize:]
-	return fmt.Sprintf("%s created %d", Quote(user), ^binary.BigEndian.Uint64(suffix))
+	user, created, ok := store.SplitHistoryKey(k)
+	if !ok {
+		return Quote(k)
+	}
+	return fmt.Sprintf("%s created %d", Quote(user), created)
 }
 
 func preview(v []byte) string {
