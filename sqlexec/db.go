@@ -41,6 +41,9 @@ type memTable struct {
 	rows    [][]Value
 	rowids  []int64
 	maxRow  int64
+	// src, when set, is where the rows come from instead (a table
+	// attached from the store); the table is then read-only to SQL.
+	src Source
 }
 
 type uniqueCons struct {
@@ -97,7 +100,11 @@ func (t *memTable) scanRows(x *execCtx) ([][]Value, error) {
 		return rows, nil
 	}
 	out := make([][]Value, 0, len(t.rows))
-	err := t.Scan(x.ctx(), x.db.mem, func(rec arrow.RecordBatch) error {
+	var src Source = t
+	if t.src != nil {
+		src = t.src
+	}
+	err := src.Scan(x.ctx(), x.db.mem, func(rec arrow.RecordBatch) error {
 		n := int(rec.NumRows())
 		nc := int(rec.NumCols())
 		flat := make([]Value, n*nc)
@@ -645,6 +652,9 @@ func (db *DB) createIndex(st *sqlparse.CreateIndex) error {
 	if !ok {
 		return fmt.Errorf("no such table: main.%s", st.Table)
 	}
+	if t.src != nil {
+		return fmt.Errorf("%s: %w", st.Table, ErrStoreReadOnly)
+	}
 	var cols []int
 	var colls []collation
 	for _, term := range st.Columns {
@@ -723,6 +733,9 @@ func (db *DB) drop(st *sqlparse.Drop) error {
 	key := strings.ToLower(st.Name)
 	switch st.Kind {
 	case sqlparse.TableObject:
+		if t, ok := db.tables[key]; ok && t.src != nil {
+			return fmt.Errorf("%s: %w", st.Name, ErrStoreReadOnly)
+		}
 		if _, ok := db.tables[key]; !ok {
 			if st.IfExists {
 				return nil
@@ -861,6 +874,9 @@ func (db *DB) writeTable(tn *sqlparse.TableName) (*memTable, error) {
 	}
 	if tn.AsOf != nil {
 		return nil, errors.New("a write cannot be at a past position")
+	}
+	if t.src != nil {
+		return nil, fmt.Errorf("%s: %w", tn.Name, ErrStoreReadOnly)
 	}
 	return t, nil
 }

@@ -1,0 +1,93 @@
+package sqlexec
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/column"
+	"github.com/projstore/projstore/store"
+)
+
+// TestStoreAttached runs queries over a table written through package
+// column into a real store (store.OpenMemory) and read back by its
+// scanner, joined with an in-memory table; every Arrow buffer is released.
+func TestStoreAttached(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	snap, err := s.Snapshot(s.AppliedPosition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := batch.New(s.AppliedPosition() + 1)
+	wtx := column.NewTx(snap, b)
+	if _, err := wtx.CreateTable(&column.Table{Name: "acct", Columns: []column.Column{
+		{Name: "id", Type: column.Integer, DeclType: "INTEGER"},
+		{Name: "owner", Type: column.Text, DeclType: "TEXT"},
+		{Name: "n", Type: column.Integer, DeclType: "INT"},
+	}, PrimaryKey: []int{0}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, owner := range []string{"ann", "bob", "cy", "ann"} {
+		n := column.MakeInt(int64(10 * (i + 1)))
+		if i == 2 {
+			n = column.Value{}
+		}
+		if _, err := wtx.Insert("acct", nil, []column.Value{column.MakeInt(int64(i + 1)), column.MakeText(owner), n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap.Close()
+	if err := s.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	snap, err = s.Snapshot(s.AppliedPosition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	db := NewMemory(mem)
+	if err := db.AttachTx(column.NewTx(snap, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE owners(name TEXT PRIMARY KEY, city TEXT); INSERT INTO owners VALUES('ann','Oslo'),('bob','Rome')"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		q    string
+		want [][]any
+	}{
+		{"SELECT id, owner, n FROM acct ORDER BY id", [][]any{{int64(1), "ann", int64(10)}, {int64(2), "bob", int64(20)}, {int64(3), "cy", nil}, {int64(4), "ann", int64(40)}}},
+		{"SELECT owner, count(*), sum(n), avg(n) FROM acct GROUP BY owner ORDER BY owner", [][]any{{"ann", int64(2), int64(50), 25.0}, {"bob", int64(1), int64(20), 20.0}, {"cy", int64(1), nil, nil}}},
+		{"SELECT a.id, o.city FROM acct a LEFT JOIN owners o ON o.name = a.owner ORDER BY a.id", [][]any{{int64(1), "Oslo"}, {int64(2), "Rome"}, {int64(3), nil}, {int64(4), "Oslo"}}},
+		{"SELECT id FROM acct WHERE n > (SELECT avg(n) FROM acct) ORDER BY 1", [][]any{{int64(4)}}},
+	}
+	for _, c := range cases {
+		res, err := db.Query(ctx, c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		if !reflect.DeepEqual(res.Rows, c.want) {
+			t.Errorf("%s:\n got %v\nwant %v", c.q, res.Rows, c.want)
+		}
+	}
+	for _, q := range []string{"INSERT INTO acct VALUES(9, 'x', 1)", "DELETE FROM acct", "UPDATE acct SET n = 1", "DROP TABLE acct", "CREATE INDEX i ON acct(n)"} {
+		if _, err := db.Exec(ctx, q); !errors.Is(err, ErrStoreReadOnly) {
+			t.Errorf("%s: error %v, want ErrStoreReadOnly", q, err)
+		}
+	}
+	if _, err := db.Query(ctx, "SELECT nosuch FROM acct"); err == nil {
+		t.Error("unknown column: no error")
+	}
+}
