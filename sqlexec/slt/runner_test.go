@@ -57,8 +57,8 @@ func TestRunnerFeatures(t *testing.T) {
 			"SELECT t":     {{"é\tb"}, {[]byte("ab")}, {int64(-4)}, {1.0}},
 		},
 		errs: map[string]error{
-			"bad statement":  errors.New("syntax error"),
-			"SELECT broken":  errors.New("no such table"),
+			"bad statement":   errors.New("syntax error"),
+			"SELECT broken":   errors.New("no such table"),
 			"SELECT overflow": runErr{},
 		},
 	}
