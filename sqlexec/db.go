@@ -153,14 +153,16 @@ type DB struct {
 	mem     memory.Allocator
 	tables  map[string]*memTable
 	views   map[string]*viewDef
-	indexes map[string]*indexDef
-	tx      *txState
+	indexes  map[string]*indexDef
+	triggers map[string]*triggerDef
+	tx       *txState
 }
 
 type txState struct {
-	tables  map[string]*memTable
-	views   map[string]*viewDef
-	indexes map[string]*indexDef
+	tables   map[string]*memTable
+	views    map[string]*viewDef
+	indexes  map[string]*indexDef
+	triggers map[string]*triggerDef
 }
 
 // NewMemory returns an empty in-memory database whose scans allocate from
@@ -169,7 +171,7 @@ func NewMemory(mem memory.Allocator) *DB {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &DB{mem: mem, tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}}
+	return &DB{mem: mem, tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}, triggers: map[string]*triggerDef{}}
 }
 
 // RunError is an error raised while a query runs, after it compiled (an
@@ -362,14 +364,26 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		return nil, 0, db.createView(c, st)
 	case *sqlparse.Drop:
 		return nil, 0, db.drop(st)
-	case *sqlparse.Insert:
-		n, err := db.insert(c, x, st)
-		return nil, n, err
-	case *sqlparse.Update:
-		n, err := db.update(c, x, st)
-		return nil, n, err
-	case *sqlparse.Delete:
-		n, err := db.delete(c, x, st)
+	case *sqlparse.Insert, *sqlparse.Update, *sqlparse.Delete:
+		// With triggers, a statement writes to several tables: restore
+		// them all if it fails.
+		var undo *txState
+		if len(db.triggers) > 0 {
+			undo = db.snapshot()
+		}
+		var n int64
+		var err error
+		switch st := st.(type) {
+		case *sqlparse.Insert:
+			n, err = db.insert(c, x, st)
+		case *sqlparse.Update:
+			n, err = db.update(c, x, st)
+		case *sqlparse.Delete:
+			n, err = db.delete(c, x, st)
+		}
+		if err != nil && undo != nil {
+			db.restore(undo)
+		}
 		return nil, n, err
 	case *sqlparse.Begin:
 		if db.tx != nil {
@@ -387,11 +401,11 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		if db.tx == nil {
 			return nil, 0, errors.New("cannot rollback - no transaction is active")
 		}
-		db.tables, db.views, db.indexes = db.tx.tables, db.tx.views, db.tx.indexes
+		db.restore(db.tx)
 		db.tx = nil
 		return nil, 0, nil
 	case *sqlparse.CreateTrigger:
-		return nil, 0, errors.New("CREATE TRIGGER is not supported")
+		return nil, 0, db.createTrigger(st)
 	case *sqlparse.Reindex:
 		return nil, 0, db.reindex(st)
 	case *sqlparse.Analyze:
@@ -402,10 +416,17 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 	return nil, 0, fmt.Errorf("unsupported statement %T", st)
 }
 
+func (db *DB) restore(s *txState) {
+	db.tables, db.views, db.indexes, db.triggers = s.tables, s.views, s.indexes, s.triggers
+}
+
 // snapshot copies the catalog and every table's rows (shallowly: rows are
 // never modified in place).
 func (db *DB) snapshot() *txState {
-	s := &txState{tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}}
+	s := &txState{tables: map[string]*memTable{}, views: map[string]*viewDef{}, indexes: map[string]*indexDef{}, triggers: map[string]*triggerDef{}}
+	for k, v := range db.triggers {
+		s.triggers[k] = v
+	}
 	for k, t := range db.tables {
 		s.tables[k] = t.clone()
 	}
@@ -751,6 +772,11 @@ func (db *DB) drop(st *sqlparse.Drop) error {
 				delete(db.indexes, k)
 			}
 		}
+		for k, tr := range db.triggers {
+			if tr.table == key {
+				delete(db.triggers, k)
+			}
+		}
 	case sqlparse.ViewObject:
 		if _, ok := db.views[key]; !ok {
 			if st.IfExists {
@@ -781,10 +807,13 @@ func (db *DB) drop(st *sqlparse.Drop) error {
 		}
 		delete(db.indexes, key)
 	case sqlparse.TriggerObject:
-		if st.IfExists {
-			return nil
+		if _, ok := db.triggers[key]; !ok {
+			if st.IfExists {
+				return nil
+			}
+			return fmt.Errorf("no such trigger: %s", st.Name)
 		}
-		return fmt.Errorf("no such trigger: %s", st.Name)
+		delete(db.triggers, key)
 	}
 	return nil
 }
@@ -913,7 +942,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		src = [][]Value{{}}
 		cols = nil
 	} else {
-		p, err := c.selectPlan(st.Select, nil)
+		p, err := c.selectPlan(st.Select, x.trigScope)
 		if err != nil {
 			return 0, err
 		}
@@ -923,7 +952,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 			}
 			return 0, fmt.Errorf("%d values for %d columns", len(p.cols), len(cols))
 		}
-		rs, err := p.execCtx(nil, x)
+		rs, err := p.execCtx(x.trigEnv, x)
 		if err != nil {
 			return 0, err
 		}
@@ -958,13 +987,22 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		undo = t.clone()
 	}
 	undoLen, undoMax := len(t.rows), t.maxRow
+	before := db.rowTriggers(t, sqlparse.TriggerInsert, false, nil)
+	after := db.rowTriggers(t, sqlparse.TriggerInsert, true, nil)
 	for _, r := range src {
 		row := make([]Value, len(t.def.Columns))
 		copy(row, dflt)
 		for j, i := range cols {
 			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
 		}
-		if err := t.insertRow(row, or); err != nil {
+		err := db.fire(x, t, before, row, nil)
+		if err == nil {
+			err = t.insertRow(row, or)
+		}
+		if err == nil {
+			err = db.fire(x, t, after, row, nil)
+		}
+		if err != nil {
 			if undo != nil {
 				*t = *undo
 			} else {
@@ -998,6 +1036,7 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
 	}
 	s := targetScope(t, st.Table.Alias)
+	s.parent = x.trigScope
 	var where *cexpr
 	if st.Where != nil {
 		w, err := c.compile(st.Where, s)
@@ -1038,7 +1077,7 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	newRows := make([][]Value, len(rows))
 	var n int64
 	for i, r := range rows {
-		e := &env{row: r, x: x}
+		e := &env{row: r, x: x, outer: x.trigEnv}
 		newRows[i] = t.rows[i]
 		if where != nil {
 			v, err := where.fn(e)
@@ -1072,6 +1111,20 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 		newRows[i] = nr
 		n++
 	}
+	setCols := map[int]bool{}
+	for _, s := range sets {
+		setCols[s.col] = true
+	}
+	before := db.rowTriggers(t, sqlparse.TriggerUpdate, false, setCols)
+	after := db.rowTriggers(t, sqlparse.TriggerUpdate, true, setCols)
+	for i := range newRows {
+		if &newRows[i][0] != &t.rows[i][0] {
+			if err := db.fire(x, t, before, newRows[i], t.rows[i]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	oldRows := t.rows
 	t.rows = newRows
 	for i := range t.rowids {
 		if t.ipk >= 0 {
@@ -1087,6 +1140,13 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 		*t = *undo
 		return 0, err
 	}
+	for i := range newRows {
+		if &newRows[i][0] != &oldRows[i][0] {
+			if err := db.fire(x, t, after, newRows[i], oldRows[i]); err != nil {
+				return 0, err
+			}
+		}
+	}
 	return n, nil
 }
 
@@ -1099,6 +1159,7 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 		return 0, errors.New("WITH on DELETE is not supported")
 	}
 	s := targetScope(t, st.Table.Alias)
+	s.parent = x.trigScope
 	var where *cexpr
 	if st.Where != nil {
 		w, err := c.compile(st.Where, s)
@@ -1111,19 +1172,26 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	if err != nil {
 		return 0, err
 	}
+	before := db.rowTriggers(t, sqlparse.TriggerDelete, false, nil)
+	after := db.rowTriggers(t, sqlparse.TriggerDelete, true, nil)
+	var deleted [][]Value
 	var keptRows [][]Value
 	var keptIDs []int64
 	var n int64
 	for i, r := range rows {
 		del := true
 		if where != nil {
-			v, err := where.fn(&env{row: r, x: x})
+			v, err := where.fn(&env{row: r, x: x, outer: x.trigEnv})
 			if err != nil {
 				return 0, err
 			}
 			del, _ = truth(v)
 		}
 		if del {
+			if err := db.fire(x, t, before, nil, t.rows[i]); err != nil {
+				return 0, err
+			}
+			deleted = append(deleted, t.rows[i])
 			n++
 			continue
 		}
@@ -1132,6 +1200,11 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	}
 	t.rows, t.rowids = keptRows, keptIDs
 	t.rebuildKeys()
+	for _, r := range deleted {
+		if err := db.fire(x, t, after, nil, r); err != nil {
+			return 0, err
+		}
+	}
 	return n, nil
 }
 

@@ -33,6 +33,9 @@ type execCtx struct {
 	goctx context.Context
 	// scans caches each table's rows for the statement.
 	scans map[*memTable][][]Value
+	// trigScope and trigEnv hold NEW and OLD while a trigger body runs.
+	trigScope *scope
+	trigEnv   *env
 }
 
 // evalFn evaluates a compiled expression.
