@@ -149,10 +149,10 @@ type indexDef struct {
 
 // DB is an in-memory SQL database with SQLite's semantics.
 type DB struct {
-	mu      sync.Mutex
-	mem     memory.Allocator
-	tables  map[string]*memTable
-	views   map[string]*viewDef
+	mu       sync.Mutex
+	mem      memory.Allocator
+	tables   map[string]*memTable
+	views    map[string]*viewDef
 	indexes  map[string]*indexDef
 	triggers map[string]*triggerDef
 	tx       *txState
