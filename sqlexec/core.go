@@ -160,11 +160,14 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 			cp.from.where = append(cp.from.where, cj)
 		}
 	}
-	isAgg := len(core.GroupBy) > 0 || core.Having != nil
+	isAgg := len(core.GroupBy) > 0
 	for _, r := range rcs {
 		if r.x != nil && hasAggregate(r.x) {
 			isAgg = true
 		}
+	}
+	if core.Having != nil && !isAgg {
+		return nil, fmt.Errorf("HAVING clause on a non-aggregate query")
 	}
 	for _, t := range orderBy {
 		if hasAggregate(t.Expr) {
