@@ -416,7 +416,17 @@ func replaceWord(e, w, repl string) string {
 func randQuery(r *rand.Rand) string {
 	cols := []string{"id", "i", "r", "s", "b", "n", "x"}
 	col := func() string { return cols[r.Intn(len(cols))] }
-	switch r.Intn(9) {
+	switch r.Intn(14) {
+	case 9:
+		return fmt.Sprintf("SELECT id FROM t WHERE %s NOT IN (SELECT %s FROM t u WHERE %s)", randExpr(r, 1), col(), randExprQ(r, 1, "u"))
+	case 10:
+		return fmt.Sprintf("SELECT %s, (SELECT %s FROM t u WHERE u.id = t.id %% 3 + 1) FROM t", randExpr(r, 2), randExprQ(r, 1, "u"))
+	case 11:
+		return fmt.Sprintf("WITH c AS (SELECT id, %s AS v FROM t WHERE %s) SELECT c.v, t.%s FROM c JOIN t ON t.id = c.id", randExpr(r, 2), randExpr(r, 2), col())
+	case 12:
+		return fmt.Sprintf("SELECT %s AS k, count(*), group_concat(id) FROM t WHERE %s GROUP BY k", randExpr(r, 1), randExpr(r, 2))
+	case 13:
+		return fmt.Sprintf("SELECT * FROM (SELECT %s AS a, %s AS b FROM t) WHERE %s", randExpr(r, 2), col(), replaceWord(replaceWord(randExpr(r, 1), "id", "a"), "i", "b"))
 	case 0:
 		return fmt.Sprintf("SELECT %s, %s FROM t WHERE %s", randExpr(r, 2), col(), randExpr(r, 3))
 	case 1:
