@@ -111,7 +111,7 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 		if rc.Star {
 			n := 0
 			for i, col := range cs.cols {
-				if col.hidden || rc.Table != "" && !strings.EqualFold(col.table, rc.Table) {
+				if col.hidden || col.pseudo || rc.Table != "" && !strings.EqualFold(col.table, rc.Table) {
 					continue
 				}
 				rcs = append(rcs, rcol{idx: i, name: col.name})
@@ -405,6 +405,7 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 		item int
 		x    sqlparse.Expr
 	}
+	var usings [][3]int // item, left column, right column of USING/NATURAL
 	var add func(t sqlparse.TableExpr, op sqlparse.JoinOp) error
 	add = func(t sqlparse.TableExpr, op sqlparse.JoinOp) error {
 		switch t := t.(type) {
@@ -433,8 +434,11 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 			using := t.Using
 			if t.Natural {
 				for _, rc := range it.cols {
+					if rc.pseudo {
+						continue
+					}
 					for _, lc := range cs.cols[:it.offset] {
-						if strings.EqualFold(lc.name, rc.name) && !lc.hidden {
+						if strings.EqualFold(lc.name, rc.name) && !lc.hidden && !lc.pseudo {
 							using = append(using, rc.name)
 							break
 						}
@@ -444,14 +448,14 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 			for _, name := range using {
 				li := -1
 				for i, lc := range cs.cols[:it.offset] {
-					if strings.EqualFold(lc.name, name) && !lc.hidden {
+					if strings.EqualFold(lc.name, name) && !lc.hidden && !lc.pseudo {
 						li = i
 						break
 					}
 				}
 				ri := -1
 				for i, rc := range it.cols {
-					if strings.EqualFold(rc.name, name) {
+					if strings.EqualFold(rc.name, name) && !rc.pseudo {
 						ri = i
 					}
 				}
@@ -460,12 +464,7 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 				}
 				cs.cols[it.offset+ri].hidden = true
 				it.cols[ri].hidden = true
-				onExprs = append(onExprs, struct {
-					item int
-					x    sqlparse.Expr
-				}{first, &sqlparse.Binary{Op: sqlparse.OpEq,
-					X: &sqlparse.Column{Table: cs.cols[li].table, Name: cs.cols[li].name},
-					Y: &sqlparse.Column{Table: it.alias, Name: it.cols[ri].name}}})
+				usings = append(usings, [3]int{first, li, it.offset + ri})
 			}
 			if t.On != nil {
 				onExprs = append(onExprs, struct {
@@ -497,6 +496,23 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 		return nil, err
 	}
 	fp.width = len(cs.cols)
+	for _, u := range usings {
+		it := fp.items[u[0]]
+		l, r := cs.cols[u[1]], cs.cols[u[2]]
+		li, ri := u[1], u[2]
+		lx := cexpr{fn: func(e *env) (Value, error) { return e.row[li], nil }, aff: l.aff, coll: l.coll}
+		rx := cexpr{fn: func(e *env) (Value, error) { return e.row[ri], nil }, aff: r.aff, coll: r.coll}
+		af, coll := compareAff(l.aff, r.aff), cmpColl(lx, rx)
+		cj := &conj{eq: true, l: lx, r: rx, af: af, coll: coll,
+			lItems: itemsOf(map[int]bool{li: true}, fp), rItems: itemsOf(map[int]bool{ri: true}, fp),
+			items: itemsOf(map[int]bool{li: true, ri: true}, fp)}
+		cj.x = cexpr{fn: func(e *env) (Value, error) { return compareOp('=', e.row[li], e.row[ri], af, coll), nil }}
+		if it.left {
+			it.on = append(it.on, cj)
+		} else {
+			fp.where = append(fp.where, cj)
+		}
+	}
 	for _, oe := range onExprs {
 		it := fp.items[oe.item]
 		for _, x := range splitAnd(oe.x) {
@@ -521,11 +537,7 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 }
 
 func (c *compiler) addItem(fp *fromPlan, it *fromItem, cs *scope) error {
-	for _, o := range fp.items {
-		if o.alias != "" && strings.EqualFold(o.alias, it.alias) {
-			return fmt.Errorf("ambiguous table name %s", it.alias)
-		}
-	}
+	// SQLite allows a name twice (t, t): references to it are ambiguous.
 	it.offset = len(cs.cols)
 	for i := range it.cols {
 		it.cols[i].table = it.alias
@@ -605,6 +617,9 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 	it := &fromItem{alias: alias, table: tb}
 	for i, col := range tb.def.Columns {
 		it.cols = append(it.cols, scopeCol{name: col.Name, aff: tb.affs[i], coll: tb.colls[i]})
+	}
+	if tb.src == nil {
+		it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
 	}
 	return it, nil
 }

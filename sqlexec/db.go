@@ -58,12 +58,15 @@ func (t *memTable) affinity(i int) column.Affinity {
 }
 
 // Scan implements Source: the rows as record batches of column.MixedType
-// arrays.
+// arrays, followed by an int64 column "rowid" (SQLite's rowid: the
+// INTEGER PRIMARY KEY, or the hidden row number).
 func (t *memTable) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
-	fields := make([]arrow.Field, len(t.def.Columns))
+	n := len(t.def.Columns)
+	fields := make([]arrow.Field, n+1)
 	for i, c := range t.def.Columns {
 		fields[i] = arrow.Field{Name: c.Name, Type: column.MixedType, Nullable: true}
 	}
+	fields[n] = arrow.Field{Name: "rowid", Type: arrow.PrimitiveTypes.Int64}
 	schema := arrow.NewSchema(fields, nil)
 	for start := 0; start < len(t.rows); start += scanBatchRows {
 		if err := ctx.Err(); err != nil {
@@ -71,13 +74,14 @@ func (t *memTable) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow
 		}
 		end := min(start+scanBatchRows, len(t.rows))
 		b := array.NewRecordBuilder(mem, schema)
-		for _, r := range t.rows[start:end] {
-			for i := range fields {
+		for k, r := range t.rows[start:end] {
+			for i := 0; i < n; i++ {
 				if err := column.AppendValue(b.Field(i), r[i]); err != nil {
 					b.Release()
 					return err
 				}
 			}
+			b.Field(n).(*array.Int64Builder).Append(t.rowids[start+k])
 		}
 		rec := b.NewRecordBatch()
 		b.Release()
@@ -88,6 +92,11 @@ func (t *memTable) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow
 		}
 	}
 	return nil
+}
+
+// isRowidName reports whether name is one of SQLite's names for the rowid.
+func isRowidName(name string) bool {
+	return strings.EqualFold(name, "rowid") || strings.EqualFold(name, "oid") || strings.EqualFold(name, "_rowid_")
 }
 
 // scanRows reads the table through its Source into rows of values.
@@ -454,6 +463,11 @@ func (t *memTable) clone() *memTable {
 }
 
 func (t *memTable) rebuildKeys() error {
+	// a new rowid is one more than the largest present (no AUTOINCREMENT)
+	t.maxRow = 0
+	for _, id := range t.rowids {
+		t.maxRow = max(t.maxRow, id)
+	}
 	for _, u := range t.uniques {
 		u.keys = map[string]int{}
 		for i, r := range t.rows {
@@ -1023,6 +1037,9 @@ func targetScope(t *memTable, alias string) *scope {
 	}
 	for i, cd := range t.def.Columns {
 		s.cols = append(s.cols, scopeCol{table: alias, name: cd.Name, aff: t.affs[i], coll: t.colls[i]})
+	}
+	if t.src == nil {
+		s.cols = append(s.cols, scopeCol{table: alias, name: "rowid", aff: affInteger, pseudo: true})
 	}
 	return s
 }

@@ -28,6 +28,13 @@ INSERT INTO t VALUES(4, 9223372036854775807, 1e300, ' 12 ', x'', 'x', 2.5);
 INSERT INTO t VALUES(5, 0, 0.0, '', 'blobtext', 3.0, '3');
 INSERT INTO t VALUES(6, 12, 12.0, '12', x'3132', '  7  ', 12);
 INSERT INTO t VALUES(7, -9223372036854775808, -1e-5, 'ABC', x'616263', 1e20, x'01');
+CREATE TABLE nr(a, b TEXT);
+INSERT INTO nr VALUES(1, 'one'), (2, 'two'), (3, 'three');
+DELETE FROM nr WHERE a = 3;
+INSERT INTO nr VALUES(4, 'four');
+DELETE FROM nr WHERE a = 1;
+INSERT INTO nr(b) VALUES('five');
+UPDATE nr SET a = rowid * 10 WHERE rowid > 2;
 `
 
 func openSQLite(t testing.TB) *sql.DB {
@@ -266,6 +273,10 @@ var diffQueries = []string{
 	"SELECT nosuch FROM t", "SELECT * FROM nosuch", "SELECT a.id FROM t a, t b WHERE id = 1", "SELECT sum(sum(i)) FROM t",
 	"SELECT i FROM t ORDER BY 9", "SELECT 1 UNION SELECT 1, 2", "SELECT abs(1, 2)", "SELECT nosuchfn(1)",
 	"SELECT sum(i) FROM t", "SELECT count(DISTINCT *) FROM t",
+	// rowid
+	"SELECT rowid, oid, _rowid_, * FROM nr ORDER BY rowid", "SELECT rowid, id FROM t WHERE rowid > 5 ORDER BY 1",
+	"SELECT a.rowid, b.rowid FROM nr a JOIN nr b ON a.rowid = b.rowid + 1", "SELECT rowid FROM nr a, t b WHERE b.id = 1",
+	"SELECT count(*) FROM nr NATURAL JOIN nr",
 	// more shapes
 	"SELECT i % 2, group_concat(id) FROM t GROUP BY i % 2",
 	"SELECT typeof(x), group_concat(s, '|') FROM t GROUP BY 1",

@@ -59,6 +59,9 @@ type scopeCol struct {
 	// hidden: the right-hand column of a USING or NATURAL join, reached
 	// only when qualified and left out of *.
 	hidden bool
+	// pseudo: the rowid of a table, reached by the names rowid, oid and
+	// _rowid_ when no column has the name, and left out of *.
+	pseudo bool
 }
 
 // scope resolves names for one query level.
@@ -355,6 +358,9 @@ func (c *compiler) column(x *sqlparse.Column, s *scope) (cexpr, error) {
 	for sc := s; sc != nil; sc = sc.parent {
 		idx := -1
 		for i, col := range sc.cols {
+			if col.pseudo {
+				continue
+			}
 			if !strings.EqualFold(col.name, x.Name) || (col.hidden && x.Table == "") {
 				continue
 			}
@@ -365,6 +371,17 @@ func (c *compiler) column(x *sqlparse.Column, s *scope) (cexpr, error) {
 				return cexpr{}, fmt.Errorf("ambiguous column name: %s", colName(x))
 			}
 			idx = i
+		}
+		if idx < 0 && isRowidName(x.Name) {
+			for i, col := range sc.cols {
+				if !col.pseudo || x.Table != "" && !strings.EqualFold(col.table, x.Table) {
+					continue
+				}
+				if idx >= 0 {
+					return cexpr{}, fmt.Errorf("ambiguous column name: %s", colName(x))
+				}
+				idx = i
+			}
 		}
 		if idx >= 0 {
 			col := sc.cols[idx]
