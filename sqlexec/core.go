@@ -332,6 +332,9 @@ func valuesOrder(t *sqlparse.OrderTerm, i int, cols []outCol) (orderKey, error) 
 
 func splitAnd(x sqlparse.Expr) []sqlparse.Expr {
 	if b, ok := x.(*sqlparse.Binary); ok && b.Op == sqlparse.OpAnd {
+		if isFalseLit(b.X) || isFalseLit(b.Y) {
+			return []sqlparse.Expr{x} // folds to 0 as a whole (see binary)
+		}
 		return append(splitAnd(b.X), splitAnd(b.Y)...)
 	}
 	return []sqlparse.Expr{x}

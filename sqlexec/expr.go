@@ -75,8 +75,10 @@ type scope struct {
 	inAggArg   bool
 	groupTerms []groupTerm
 	// correlated records that an expression of this level (or below)
-	// referenced a column of an enclosing level.
+	// referenced a column of an enclosing level; outerRefs lists them as
+	// (levels up from this scope, column index).
 	correlated bool
+	outerRefs  map[[2]int]bool
 	// refs collects the indexes of this level's columns referenced while
 	// compiling, for join planning; nil when not tracked.
 	refs map[int]bool
@@ -386,8 +388,14 @@ func (c *compiler) column(x *sqlparse.Column, s *scope) (cexpr, error) {
 		if idx >= 0 {
 			col := sc.cols[idx]
 			if depth > 0 {
+				d := depth
 				for t := s; t != sc; t = t.parent {
 					t.correlated = true
+					if t.outerRefs == nil {
+						t.outerRefs = map[[2]int]bool{}
+					}
+					t.outerRefs[[2]int{d, idx}] = true
+					d--
 				}
 			}
 			if sc.refs != nil {

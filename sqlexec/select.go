@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/projstore/projstore/column"
 	"github.com/projstore/projstore/sqlexec/sqlparse"
 )
 
@@ -49,19 +50,77 @@ type subq struct {
 	corr  bool
 	cache *resultSet
 	sets  map[[2]int]*valueSet
+	// A correlated subquery that refers only to columns of the level it
+	// appears in is cached by the values of those columns (keyCols).
+	keyCols  []int
+	byKey    map[string]*resultSet
+	setByKey map[string]*valueSet
 }
+
+// maxCorrelatedCache bounds the results kept per correlated subquery.
+const maxCorrelatedCache = 4096
 
 func (c *compiler) subquery(sel *sqlparse.Select, s *scope) (*subq, error) {
 	p, err := c.selectPlan(sel, s)
 	if err != nil {
 		return nil, err
 	}
-	return &subq{plan: p, cols: p.cols, corr: p.scope.correlated}, nil
+	q := &subq{plan: p, cols: p.cols, corr: p.scope.correlated}
+	if q.corr && !hasVolatile(sel) {
+		ok := true
+		for ref := range p.scope.outerRefs {
+			if ref[0] != 1 {
+				ok = false
+			}
+			q.keyCols = append(q.keyCols, ref[1])
+		}
+		if !ok {
+			q.keyCols = nil
+		}
+	}
+	return q, nil
+}
+
+// hasVolatile reports a call whose value changes between calls.
+func hasVolatile(x sqlparse.Node) bool {
+	found := false
+	sqlparse.Inspect(x, func(n sqlparse.Node) bool {
+		if c, ok := n.(*sqlparse.Call); ok && (strings.EqualFold(c.Name, "random") || strings.EqualFold(c.Name, "randomblob")) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// corrKey is the cache key of a correlated subquery in e, exact as to
+// storage class ("" when it cannot be cached).
+func (q *subq) corrKey(e *env) (string, bool) {
+	if len(q.keyCols) == 0 || e == nil {
+		return "", false
+	}
+	var b []byte
+	for _, i := range q.keyCols {
+		if i >= len(e.row) {
+			return "", false
+		}
+		v := e.row[i]
+		b = append(b, byte(v.Type()))
+		b = column.AppendText(b, v)
+		b = append(b, 0, byte(len(b)), byte(len(b)>>8))
+	}
+	return string(b), true
 }
 
 func (q *subq) run(e *env, limit int) (*resultSet, error) {
 	if !q.corr && q.cache != nil {
 		return q.cache, nil
+	}
+	key, keyed := q.corrKey(e)
+	if keyed {
+		if rs, ok := q.byKey[key]; ok {
+			return rs, nil
+		}
 	}
 	rs, err := q.plan.exec(e)
 	if err != nil {
@@ -69,6 +128,11 @@ func (q *subq) run(e *env, limit int) (*resultSet, error) {
 	}
 	if !q.corr {
 		q.cache = rs
+	} else if keyed {
+		if q.byKey == nil || len(q.byKey) >= maxCorrelatedCache {
+			q.byKey = map[string]*resultSet{}
+		}
+		q.byKey[key] = rs
 	}
 	return rs, nil
 }
@@ -77,6 +141,13 @@ func (q *subq) valueSet(e *env, af aff, coll collation) (*valueSet, error) {
 	key := [2]int{int(af), int(coll)}
 	if !q.corr {
 		if s, ok := q.sets[key]; ok {
+			return s, nil
+		}
+	}
+	ck, keyed := q.corrKey(e)
+	ck = fmt.Sprintf("%d/%d/", af, coll) + ck
+	if keyed {
+		if s, ok := q.setByKey[ck]; ok {
 			return s, nil
 		}
 	}
@@ -93,6 +164,11 @@ func (q *subq) valueSet(e *env, af aff, coll collation) (*valueSet, error) {
 			q.sets = map[[2]int]*valueSet{}
 		}
 		q.sets[key] = set
+	} else if keyed {
+		if q.setByKey == nil || len(q.setByKey) >= maxCorrelatedCache {
+			q.setByKey = map[string]*valueSet{}
+		}
+		q.setByKey[ck] = set
 	}
 	return set, nil
 }
