@@ -420,7 +420,8 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 	case *sqlparse.Analyze:
 		return nil, 0, errors.New("ANALYZE is not supported")
 	case *sqlparse.Explain:
-		return nil, 0, errors.New("EXPLAIN is not supported")
+		rs, err := db.explain(c, st.Stmt)
+		return rs, 0, err
 	}
 	return nil, 0, fmt.Errorf("unsupported statement %T", st)
 }

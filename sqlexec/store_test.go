@@ -91,3 +91,48 @@ func TestStoreAttached(t *testing.T) {
 		t.Error("unknown column: no error")
 	}
 }
+
+func TestExplainAndRecords(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	db := NewMemory(mem)
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE a(x INTEGER, y TEXT); CREATE TABLE b(x INTEGER, z REAL); INSERT INTO a VALUES(1,'p'),(2,NULL); INSERT INTO b VALUES(1, 2.5)"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Query(ctx, "EXPLAIN SELECT a.y, count(*) FROM a LEFT JOIN b ON a.x = b.x GROUP BY a.y ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for _, r := range res.Rows {
+		plan = append(plan, r[0].(string))
+	}
+	want := []string{"SORT 1 key(s)", "  HASH AGGREGATE GROUP BY 1 key(s), 1 aggregate(s)", "    PROJECT 2 column(s)", "      SCAN a", "      LEFT HASH JOIN b"}
+	if !reflect.DeepEqual(plan, want) {
+		t.Errorf("plan:\n%q\nwant\n%q", plan, want)
+	}
+	recs, err := db.QueryRecords(ctx, mem, "SELECT a.x, a.y, b.z FROM a LEFT JOIN b ON a.x = b.x ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].NumRows() != 2 || recs[0].NumCols() != 3 {
+		t.Fatalf("records: %d batches", len(recs))
+	}
+	var got []any
+	for c := 0; c < 3; c++ {
+		for r := 0; r < 2; r++ {
+			v, err := column.ValueAt(recs[0].Column(c), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, goValue(v))
+		}
+	}
+	for _, r := range recs {
+		r.Release()
+	}
+	if want := []any{int64(1), int64(2), "p", nil, 2.5, nil}; !reflect.DeepEqual(got, want) {
+		t.Errorf("records: %v, want %v", got, want)
+	}
+}
