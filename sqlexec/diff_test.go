@@ -216,6 +216,26 @@ var diffExprs = []string{
 	"-s", "-b", "+s", "-NULL", "- '12'", "-(1.0)",
 	"(SELECT max(i) FROM t)", "(SELECT s FROM t WHERE id=2)", "EXISTS (SELECT 1 FROM t WHERE i>100)",
 	"(SELECT count(*) FROM t AS u WHERE u.i < t.i)",
+	// reals as text and quote
+	"quote(0.1)", "quote(1.0/3)", "quote(1e100)", "quote(123456789.123456789)", "quote(-0.0)", "CAST(1.0/3 AS TEXT)",
+	"CAST(1e15 AS TEXT)", "CAST(1e16 AS TEXT)", "CAST(1e17 AS TEXT)", "CAST(123456789012345678.0 AS TEXT)", "CAST(0.000001 AS TEXT)",
+	"CAST(0.0001 AS TEXT)", "r || ''", "1e300 * 1e10", "-1e300 * 1e10", "typeof(1e300 * 1e10)", "(1e300 * 1e10) - (1e300 * 1e10)",
+	// more printf
+	"printf('%-10.3e|', r)", "printf('%+.2e', 12345.678)", "printf('%G', 0.000001234)", "printf('%#g', 1.0)", "printf('%#.3g', 1.0)",
+	"printf('%08.2f', -3.14159)", "printf('% 8d', 42)", "printf('%-8d|', -42)", "printf('%.3d', 7)", "printf('%5.1f%%', 99.95)",
+	"printf('%s and %s', 'a')", "printf('%d %d', 1)", "printf('%10s', 'héllo')", "printf('%.2s', 'héllo')",
+	"printf('%x', -1)", "printf('%o', -1)", "printf('%c%c', 'abc', 'xyz')", "printf('%lld', 5)", "printf('%5%')",
+	"printf('%.15g', 0.1)", "printf('%.17g', 0.1)", "printf('%.20f', 1.0/3)", "printf('%e', 0)", "printf('%g', 0)",
+	"printf('%.10f', 1e-10)", "printf('%f', -0.0000001)", "printf('%g', 1e-300)", "printf('%g', 123456789)", "printf('%.3g', 1e21)",
+	// more string functions
+	"substr('abcdef', 2, 0)", "substr('abcdef', 7)", "substr('abcdef', -7, 3)", "substr('abcdef', 3, -2)", "substr(x'010203', -1)",
+	"instr('abc', '')", "instr('', 'a')", "instr(NULL, 'a')", "replace('abc', '', 'x')", "replace('abcabc', 'bc', 'X')",
+	"trim('  x  ')", "ltrim('xxyxx', 'x')", "rtrim('xxyxx', 'xy')", "trim(12.50, '0')", "length(x'00')", "length('a' || x'00' || 'b')",
+	"upper(x'61')", "lower(NULL)", "hex(NULL)", "hex(1e10)", "hex(-1)", "quote(x'')", "char()", "char(0x1F600)", "unicode('')",
+	"round(-1.5)", "round(0.5)", "round(2.675, 2)", "round(-2.675, 2)", "round(1.23456789, 20)", "round(12345.6789, -2)",
+	"round(9007199254740993)", "round(4503599627370497.5)", "abs(-0.0)", "abs('-3abc')", "abs(x'2d33')", "sign(-0.0)", "sign('x')",
+	"coalesce(NULL, NULL)", "nullif(1, 1.0)", "nullif('a', 'A')", "iif(NULL, 1, 2)", "max(1, '1')", "min(x'00', 'z')",
+	"zeroblob(-1)", "typeof(zeroblob(2))", "likelihood(1, 2)", "1 = 1.0", "'1' = 1", "x'01' = x'01'", "'abc' < 'abd'", "NULL IS NOT 1",
 }
 
 func TestDiffExpressions(t *testing.T) {

@@ -228,7 +228,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 		if i >= len(format) {
 			break
 		}
-		var minus, plus, space, zeroPad, alt, comma bool
+		var minus, plus, space, zeroPad, alt, comma, bang bool
 	flags:
 		for ; i < len(format); i++ {
 			switch format[i] {
@@ -245,6 +245,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 			case ',':
 				comma = true
 			case '!':
+				bang = true
 			default:
 				break flags
 			}
@@ -300,7 +301,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 		numeric := false
 		switch conv {
 		case '%':
-			out.WriteByte('%')
+			out.WriteString(pad("", "%", width, minus, false))
 			continue
 		case 'd', 'i':
 			v, _ := next()
@@ -417,7 +418,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 			} else {
 				s = textOf(v)
 			}
-			s = truncChars(s, prec, alt)
+			s = truncChars(s, prec, bang)
 		case 'q', 'Q', 'w':
 			v, _ := next()
 			if v.IsNull() {
@@ -427,7 +428,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 					s = "(NULL)"
 				}
 			} else {
-				t := truncChars(textOf(v), prec, alt)
+				t := truncChars(textOf(v), prec, bang)
 				quote := "'"
 				if conv == 'w' {
 					quote = `"`
@@ -441,7 +442,7 @@ func sqlPrintf(format string, args []Value) (string, error) {
 			// SQLite stops formatting at an unknown conversion.
 			return out.String(), nil
 		}
-		out.WriteString(padChars(s, width, minus))
+		out.WriteString(padChars(s, width, minus, bang))
 	}
 	return out.String(), nil
 }
@@ -464,14 +465,13 @@ func addCommas(d string) string {
 	return b.String()
 }
 
-// truncChars keeps at most prec characters (bytes unless alt: characters).
-func truncChars(s string, prec int, alt bool) string {
+// truncChars keeps at most prec bytes of s, or characters with the '!'
+// flag, as SQLite's %s and %q count.
+func truncChars(s string, prec int, chars bool) string {
 	if prec < 0 {
 		return s
 	}
-	if !alt {
-		// SQLite counts characters for %s only with '!'; bytes otherwise,
-		// but never splits a UTF-8 sequence in practice for ASCII.
+	if chars {
 		n := 0
 		for i := range s {
 			if n == prec {
@@ -487,8 +487,12 @@ func truncChars(s string, prec int, alt bool) string {
 	return s
 }
 
-func padChars(s string, width int, left bool) string {
-	n := utf8.RuneCountInString(s)
+// padChars pads s to width bytes, or characters with the '!' flag.
+func padChars(s string, width int, left, chars bool) string {
+	n := len(s)
+	if chars {
+		n = utf8.RuneCountInString(s)
+	}
 	if n >= width {
 		return s
 	}
