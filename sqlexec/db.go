@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -887,6 +888,13 @@ func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 			}
 		}
 	}
+	// Rows stay in rowid order, the order SQLite scans a table in.
+	if n := len(t.rowids); n > 0 && rowid < t.rowids[n-1] {
+		at := sort.Search(n, func(i int) bool { return t.rowids[i] > rowid })
+		t.rows = append(t.rows[:at:at], append([][]Value{r}, t.rows[at:]...)...)
+		t.rowids = append(t.rowids[:at:at], append([]int64{rowid}, t.rowids[at:]...)...)
+		return t.rebuildKeys()
+	}
 	t.rows = append(t.rows, r)
 	t.rowids = append(t.rowids, rowid)
 	if rowid > t.maxRow {
@@ -898,6 +906,22 @@ func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 		}
 	}
 	return nil
+}
+
+// sortByRowid puts the rows back in rowid order after an UPDATE changed
+// INTEGER PRIMARY KEY values.
+func (t *memTable) sortByRowid() {
+	idx := make([]int, len(t.rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return t.rowids[idx[a]] < t.rowids[idx[b]] })
+	rows := make([][]Value, len(idx))
+	ids := make([]int64, len(idx))
+	for i, j := range idx {
+		rows[i], ids[i] = t.rows[j], t.rowids[j]
+	}
+	t.rows, t.rowids = rows, ids
 }
 
 func (t *memTable) deleteAt(j int) {
@@ -1144,11 +1168,11 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	oldRows := t.rows
 	t.rows = newRows
-	for i := range t.rowids {
-		if t.ipk >= 0 {
+	if t.ipk >= 0 {
+		for i := range t.rowids {
 			t.rowids[i] = t.rows[i][t.ipk].Int()
-			t.maxRow = max(t.maxRow, t.rowids[i])
 		}
+		t.sortByRowid()
 	}
 	if err := t.rebuildKeys(); err != nil {
 		if st.Or == sqlparse.ConflictReplace || st.Or == sqlparse.ConflictIgnore {

@@ -297,6 +297,32 @@ var diffQueries = []string{
 	"SELECT rowid, oid, _rowid_, * FROM nr ORDER BY rowid", "SELECT rowid, id FROM t WHERE rowid > 5 ORDER BY 1",
 	"SELECT a.rowid, b.rowid FROM nr a JOIN nr b ON a.rowid = b.rowid + 1", "SELECT rowid FROM nr a, t b WHERE b.id = 1",
 	"SELECT count(*) FROM nr NATURAL JOIN nr",
+	// the corpus's random tier style
+	"SELECT ALL - - 52 * + COUNT( * ) FROM t",
+	"SELECT CAST( NULL AS SIGNED ), CAST(i AS SIGNED) FROM t ORDER BY id",
+	"SELECT count(ALL i), sum(ALL DISTINCT i) FROM t",
+	"SELECT DISTINCT - i / + 3 AS col1 FROM t WHERE NOT ( NOT i IS NULL ) ORDER BY 1",
+	"SELECT + + 74 * - CASE - 12 WHEN 13 THEN NULL ELSE 6 END AS col0",
+	"SELECT - 12 / - COALESCE ( + 20, - 91 ) col2",
+	"SELECT - ( - MAX ( 60 ) ) / + - 27 AS col2",
+	"SELECT 9 * - + 92 * + COUNT( DISTINCT + 74 ) * - 57 AS col1",
+	"SELECT - 23 + - - NULLIF ( 84, - 88 * - 5 ) / 99 AS col2",
+	"SELECT ( + CAST( + 22 AS SIGNED ) ) * - 1",
+	"SELECT * FROM t AS cor0 WHERE NOT i + - i NOT IN ( + i, i )",
+	"SELECT id FROM t WHERE NOT ( - i ) BETWEEN NULL AND - 2 ORDER BY 1",
+	"SELECT DISTINCT 10 FROM t AS cor0 CROSS JOIN t AS cor1",
+	"SELECT - cor0.i FROM t cor0 WHERE NULL IS NULL ORDER BY 1",
+	"SELECT ALL + 98 + + - 35 * COUNT( * ) FROM t AS cor0 WHERE NOT NULL >= NULL",
+	"SELECT col FROM (SELECT 1 AS col) WHERE col IN (SELECT 1)",
+	"SELECT MIN( DISTINCT i ) FROM t",
+	"SELECT 83 / 0, 83 % 0.5, -83 % 7, 83.5 % -7",
+	"SELECT i, i / 2 * 2, i % 2 FROM t ORDER BY id",
+	"SELECT CAST(-1.5 AS INTEGER), CAST('  12  ' AS INTEGER), CAST('-' AS INTEGER), CAST('1e2' AS REAL)",
+	"SELECT 5 IN (5), 5 IN (NULL), NULL IN (SELECT 1 WHERE 0), 1 NOT IN (SELECT NULL)",
+	"SELECT (SELECT 1 UNION SELECT 2 ORDER BY 1 DESC)",
+	"SELECT count(*) FROM t WHERE id IN (SELECT id FROM t ORDER BY id LIMIT 2)",
+	"SELECT id FROM t ORDER BY CASE WHEN id % 2 THEN id ELSE -id END",
+	"SELECT id FROM t t1 WHERE i > (SELECT avg(i) FROM t t2 WHERE t2.id <> t1.id) ORDER BY 1",
 	// more shapes
 	"SELECT i % 2, group_concat(id) FROM t GROUP BY i % 2",
 	"SELECT typeof(x), group_concat(s, '|') FROM t GROUP BY 1",
@@ -544,6 +570,58 @@ func TestDiffRandomQueries(t *testing.T) {
 		if err := compareUnordered(ours, ref, q); err != nil {
 			t.Errorf("seed %d, query %d: %v", seed, k, err)
 			fails++
+		}
+	}
+}
+
+// TestDiffWrites runs a script of writes on both engines: each statement
+// must fail on both or succeed on both, leaving the same rows.
+func TestDiffWrites(t *testing.T) {
+	ours := NewMemory(nil)
+	ref := openSQLite(t)
+	steps := []string{
+		"CREATE TABLE w(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c REAL NOT NULL DEFAULT 1.5, d)",
+		"INSERT INTO w(b, d) VALUES('x', 1), ('y', '2'), ('z', x'33')",
+		"INSERT INTO w VALUES(10, 'x', 2, 3)",
+		"INSERT OR IGNORE INTO w VALUES(10, 'x', 2, 3)",
+		"INSERT OR REPLACE INTO w VALUES(11, 'x', 2, 3)",
+		"REPLACE INTO w VALUES(2, 'q', 7, NULL)",
+		"INSERT INTO w(b, c) VALUES('n', NULL)",
+		"INSERT INTO w(a, b) VALUES('12', 'm')",
+		"INSERT INTO w(a, b) VALUES('abc', 'k')",
+		"INSERT INTO w(a, b) VALUES(13.0, 'j')",
+		"UPDATE w SET c = c * 2 WHERE a > 2",
+		"UPDATE w SET b = 'y' WHERE a = 11",
+		"UPDATE w SET b = NULL WHERE a > 10",
+		"UPDATE w SET d = a || b",
+		"DELETE FROM w WHERE b IS NULL AND a > 12",
+		"INSERT INTO w(b) SELECT b || '2' FROM w WHERE b IS NOT NULL",
+		"CREATE UNIQUE INDEX wd ON w(d)",
+		"CREATE INDEX wc ON w(c)",
+		"INSERT INTO w(b, d) VALUES('dup', (SELECT d FROM w ORDER BY a LIMIT 1))",
+		"DROP INDEX wd",
+		"INSERT INTO w(b, d) VALUES('dup', (SELECT d FROM w ORDER BY a LIMIT 1))",
+		"CREATE VIEW wv AS SELECT a, b FROM w WHERE c > 2",
+		"INSERT INTO wv VALUES(1, 'v')",
+		"CREATE TABLE w2 AS SELECT a, b AS bb, c * 2 AS cc FROM w",
+		"INSERT INTO w2 VALUES(1, 2, 3, 4)",
+		"INSERT INTO w2(nosuch) VALUES(1)",
+		"BEGIN", "DELETE FROM w", "ROLLBACK",
+		"BEGIN", "DELETE FROM w WHERE a = 1", "COMMIT",
+		"DROP TABLE w2", "DROP TABLE w2", "DROP TABLE IF EXISTS w2", "DROP VIEW wv",
+	}
+	ctx := context.Background()
+	for _, st := range steps {
+		_, gerr := ours.Exec(ctx, st)
+		_, werr := ref.Exec(st)
+		if (gerr == nil) != (werr == nil) {
+			t.Errorf("%s: ours %v, sqlite %v", st, gerr, werr)
+			continue
+		}
+		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1"} {
+			if err := compare(ours, ref, q); err != nil {
+				t.Errorf("after %s: %v", st, err)
+			}
 		}
 	}
 }
