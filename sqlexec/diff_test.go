@@ -28,6 +28,8 @@ INSERT INTO t VALUES(4, 9223372036854775807, 1e300, ' 12 ', x'', 'x', 2.5);
 INSERT INTO t VALUES(5, 0, 0.0, '', 'blobtext', 3.0, '3');
 INSERT INTO t VALUES(6, 12, 12.0, '12', x'3132', '  7  ', 12);
 INSERT INTO t VALUES(7, -9223372036854775808, -1e-5, 'ABC', x'616263', 1e20, x'01');
+CREATE TABLE u2(k TEXT, v NUMERIC, w REAL, z);
+INSERT INTO u2 VALUES('1', '1', 1, '1'), ('12', 12, '12', 12.0), ('abc', 'abc', NULL, 'ABC'), (NULL, 2.5, 2.5, x'31'), ('1.5', '1.50', 1.5, '1.5');
 CREATE TABLE nr(a, b TEXT);
 INSERT INTO nr VALUES(1, 'one'), (2, 'two'), (3, 'three');
 DELETE FROM nr WHERE a = 3;
@@ -485,6 +487,16 @@ func randQuery(r *rand.Rand) string {
 	case 13:
 		return fmt.Sprintf("SELECT * FROM (SELECT %s AS a, %s AS b FROM t) WHERE %s", randExpr(r, 2), col(), replaceWord(replaceWord(randExpr(r, 1), "id", "a"), "i", "b"))
 	case 0:
+		if r.Intn(2) == 0 {
+			ucols := []string{"k", "v", "w", "z"}
+			uc := func() string { return ucols[r.Intn(len(ucols))] }
+			join := []string{"JOIN", "LEFT JOIN", ","}[r.Intn(3)]
+			on := fmt.Sprintf("ON t.%s = u2.%s", col(), uc())
+			if join == "," {
+				return fmt.Sprintf("SELECT t.id, u2.k FROM t, u2 WHERE t.%s = u2.%s", col(), uc())
+			}
+			return fmt.Sprintf("SELECT t.id, u2.k, u2.%s FROM t %s u2 %s", uc(), join, on)
+		}
 		return fmt.Sprintf("SELECT %s, %s FROM t WHERE %s", randExpr(r, 2), col(), randExpr(r, 3))
 	case 1:
 		return fmt.Sprintf("SELECT a.id, b.id, %s FROM t a JOIN t b ON a.%s = b.%s WHERE %s", randExprQ(r, 2, "a"), col(), col(), randExprQ(r, 2, "b"))
@@ -622,6 +634,33 @@ func TestDiffWrites(t *testing.T) {
 			if err := compare(ours, ref, q); err != nil {
 				t.Errorf("after %s: %v", st, err)
 			}
+		}
+	}
+}
+
+// TestNoInternalErrors runs mutated random queries: each either runs or
+// fails with an error that is not a recovered panic.
+func TestNoInternalErrors(t *testing.T) {
+	ours, _ := newDiff(t)
+	r := rand.New(rand.NewSource(3))
+	n := 3000
+	if testing.Short() {
+		n = 500
+	}
+	for k := 0; k < n; k++ {
+		q := randQuery(r)
+		words := strings.Fields(q)
+		switch r.Intn(3) {
+		case 0:
+			i := r.Intn(len(words))
+			words = append(words[:i], words[i+1:]...)
+		case 1:
+			i, j := r.Intn(len(words)), r.Intn(len(words))
+			words[i], words[j] = words[j], words[i]
+		}
+		q = strings.Join(words, " ")
+		if _, err := ours.Query(context.Background(), q); err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Errorf("%s: %v", q, err)
 		}
 	}
 }
