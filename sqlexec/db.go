@@ -16,6 +16,7 @@ import (
 
 	"github.com/projstore/projstore/column"
 	"github.com/projstore/projstore/sqlexec/sqlparse"
+	"github.com/projstore/projstore/store"
 )
 
 // Source is a table as the executor reads it: a stream of Arrow record
@@ -166,6 +167,7 @@ type DB struct {
 	indexes  map[string]*indexDef
 	triggers map[string]*triggerDef
 	tx       *txState
+	store    *store.Store // see AttachStore
 }
 
 type txState struct {
@@ -354,7 +356,8 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 	}()
 	x := &execCtx{db: db, args: args, now: time.Now(), goctx: ctx}
-	c := &compiler{db: db}
+	c := &compiler{db: db, args: args}
+	defer c.closeSnaps()
 	switch st := st.(type) {
 	case *sqlparse.Select:
 		p, err := c.selectPlan(st, nil)

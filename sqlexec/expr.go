@@ -12,6 +12,7 @@ import (
 
 	"github.com/projstore/projstore/column"
 	"github.com/projstore/projstore/sqlexec/sqlparse"
+	"github.com/projstore/projstore/store"
 )
 
 // env is the evaluation environment of a compiled expression: the current
@@ -113,6 +114,11 @@ var errNoSuchColumn = errors.New("no such column")
 // compiler turns AST expressions into evalFns.
 type compiler struct {
 	db *DB
+	// stmtAsOf is the statement's AS OF OFFSET; snaps the store
+	// snapshots its table references hold until the statement ends.
+	stmtAsOf *sqlparse.AsOf
+	snaps    []*store.Snapshot
+	args     []Value // the statement's parameters, for AS OF OFFSET ?
 }
 
 func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {

@@ -176,7 +176,10 @@ func (q *subq) valueSet(e *env, af aff, coll collation) (*valueSet, error) {
 // selectPlan compiles a full SELECT whose enclosing scope is parent.
 func (c *compiler) selectPlan(sel *sqlparse.Select, parent *scope) (*selectPlan, error) {
 	if sel.AsOf != nil {
-		return nil, fmt.Errorf("AS OF OFFSET needs a store-backed database")
+		if c.db.store == nil {
+			return nil, fmt.Errorf("AS OF OFFSET needs a database attached to a store")
+		}
+		c.stmtAsOf = sel.AsOf
 	}
 	// the level's own scope holds the CTEs; cores get child scopes.
 	ls := &scope{parent: parent}

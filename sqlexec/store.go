@@ -9,7 +9,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/projstore/projstore/batch"
 	"github.com/projstore/projstore/column"
+	"github.com/projstore/projstore/sqlexec/sqlparse"
+	"github.com/projstore/projstore/store"
 )
 
 // ErrStoreReadOnly is a write statement on a table attached from the
@@ -55,14 +58,76 @@ func (db *DB) AttachTx(tx *column.Tx) error {
 		if _, ok := db.tables[key]; ok {
 			return fmt.Errorf("table %s already exists", t.Name)
 		}
-		mt := &memTable{def: *t, ipk: -1, src: &txSource{tx: tx, table: t.Name}}
-		for _, c := range t.Columns {
-			mt.affs = append(mt.affs, affOf(column.AffinityOf(c.DeclType)))
-			mt.colls = append(mt.colls, collBinary)
-			mt.notNull = append(mt.notNull, c.NotNull)
-			mt.dflt = append(mt.dflt, nil)
-		}
-		db.tables[key] = mt
+		db.tables[key] = storeTable(tx, t)
 	}
 	return nil
+}
+
+// storeTable is a read-only table over t as tx reads it.
+func storeTable(tx *column.Tx, t *column.Table) *memTable {
+	mt := &memTable{def: *t, ipk: -1, src: &txSource{tx: tx, table: t.Name}}
+	for _, c := range t.Columns {
+		mt.affs = append(mt.affs, affOf(column.AffinityOf(c.DeclType)))
+		mt.colls = append(mt.colls, collBinary)
+		mt.notNull = append(mt.notNull, c.NotNull)
+		mt.dflt = append(mt.dflt, nil)
+	}
+	return mt
+}
+
+// AttachStore lets queries read the tables of s: a table name that is
+// not an in-memory table reads s at its applied position, and
+// "FROM t FOR SYSTEM_TIME AS OF OFFSET n" (or "SELECT ... AS OF OFFSET n"
+// for every table without its own) reads t at position n. Each table
+// reference of a statement gets its own snapshot, held until the
+// statement ends. A position ahead of the applied one or below the
+// retention horizon is an error naming the table and wrapping
+// store.ErrPositionAhead or store.ErrPruned. Such tables are read-only.
+func (db *DB) AttachStore(s *store.Store) {
+	db.mu.Lock()
+	db.store = s
+	db.mu.Unlock()
+}
+
+// storeItem resolves a table reference against the attached store.
+func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTable, error) {
+	st := c.db.store
+	pos := st.AppliedPosition()
+	if asOf != nil {
+		x, err := c.compile(asOf.Offset, &scope{})
+		if err != nil {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET: %w", t.Name, err)
+		}
+		v, err := x.fn(&env{x: &execCtx{db: c.db, args: c.args}})
+		if err != nil {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET: %w", t.Name, err)
+		}
+		v = applyCmpAff(v, affNumeric)
+		if !isInt(v) || v.Int() < 0 {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET needs a non-negative integer, got %s", t.Name, quoteValue(v))
+		}
+		pos = batch.Offset(v.Int())
+	}
+	snap, err := st.Snapshot(pos)
+	if err != nil {
+		return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+	}
+	c.snaps = append(c.snaps, snap)
+	tx := column.NewTx(snap, nil)
+	cat, err := tx.Catalog()
+	if err != nil {
+		return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+	}
+	tb, err := cat.Table(t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("no such table: %s at position %d", t.Name, pos)
+	}
+	return storeTable(tx, tb), nil
+}
+
+func (c *compiler) closeSnaps() {
+	for _, s := range c.snaps {
+		s.Close()
+	}
+	c.snaps = nil
 }

@@ -3,7 +3,9 @@ package sqlexec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -134,5 +136,78 @@ func TestExplainAndRecords(t *testing.T) {
 	}
 	if want := []any{int64(1), int64(2), "p", nil, 2.5, nil}; !reflect.DeepEqual(got, want) {
 		t.Errorf("records: %v, want %v", got, want)
+	}
+}
+
+// TestAsOf reads a store's table at past positions, per table reference
+// and per statement.
+func TestAsOf(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	write := func(fn func(tx *column.Tx)) {
+		snap, err := s.Snapshot(s.AppliedPosition())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := batch.New(s.AppliedPosition() + 1)
+		fn(column.NewTx(snap, b))
+		snap.Close()
+		if err := s.Apply(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(func(tx *column.Tx) {
+		if _, err := tx.CreateTable(&column.Table{Name: "kv", Columns: []column.Column{
+			{Name: "k", Type: column.Integer, DeclType: "INTEGER"}, {Name: "v", Type: column.Text, DeclType: "TEXT"}}, PrimaryKey: []int{0}}); err != nil {
+			t.Fatal(err)
+		}
+		tx.Insert("kv", nil, []column.Value{column.MakeInt(1), column.MakeText("a")})
+	})
+	p1 := s.AppliedPosition()
+	write(func(tx *column.Tx) {
+		tx.Insert("kv", nil, []column.Value{column.MakeInt(2), column.MakeText("b")})
+		if err := tx.Update("kv", []column.Value{column.MakeInt(1)}, []string{"v"}, []column.Value{column.MakeText("a2")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	p2 := s.AppliedPosition()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	db := NewMemory(mem)
+	db.AttachStore(s)
+	ctx := context.Background()
+	q := func(sql string, args ...any) [][]any {
+		t.Helper()
+		res, err := db.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return res.Rows
+	}
+	if got := q("SELECT k, v FROM kv ORDER BY k"); !reflect.DeepEqual(got, [][]any{{int64(1), "a2"}, {int64(2), "b"}}) {
+		t.Errorf("now: %v", got)
+	}
+	if got := q("SELECT k, v FROM kv FOR SYSTEM_TIME AS OF OFFSET ? ORDER BY k", int64(p1)); !reflect.DeepEqual(got, [][]any{{int64(1), "a"}}) {
+		t.Errorf("at %d: %v", p1, got)
+	}
+	if got := q(fmt.Sprintf("SELECT k, v FROM kv ORDER BY k AS OF OFFSET %d", p1)); !reflect.DeepEqual(got, [][]any{{int64(1), "a"}}) {
+		t.Errorf("statement at %d: %v", p1, got)
+	}
+	got := q(fmt.Sprintf("SELECT n.k, o.v, n.v FROM kv FOR SYSTEM_TIME AS OF OFFSET %d AS o JOIN kv AS n ON n.k = o.k", p1))
+	if !reflect.DeepEqual(got, [][]any{{int64(1), "a", "a2"}}) {
+		t.Errorf("then and now: %v", got)
+	}
+	_, err = db.Query(ctx, fmt.Sprintf("SELECT * FROM kv FOR SYSTEM_TIME AS OF OFFSET %d", p2+5))
+	if !errors.Is(err, store.ErrPositionAhead) || !strings.Contains(err.Error(), "kv") {
+		t.Errorf("ahead: %v", err)
+	}
+	if _, err := db.Query(ctx, "SELECT * FROM kv FOR SYSTEM_TIME AS OF OFFSET 0"); err == nil {
+		t.Error("table before it existed: no error")
+	}
+	if _, err := db.Exec(ctx, "INSERT INTO kv VALUES(3, 'c')"); err == nil {
+		t.Error("write to a store table: no error")
 	}
 }

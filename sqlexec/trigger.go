@@ -109,6 +109,7 @@ func (db *DB) fire(x *execCtx, t *memTable, trs []*triggerDef, newRow, oldRow []
 			bx := &execCtx{db: db, args: x.args, now: x.now, goctx: x.goctx, trigScope: ts, trigEnv: te}
 			te.x = bx
 			c := &compiler{db: db}
+			defer c.closeSnaps()
 			if tr.st.When != nil {
 				w, err := c.compile(tr.st.When, &scope{parent: ts})
 				if err != nil {
