@@ -9,8 +9,11 @@
 // string, []byte or nil (as SQLite's drivers do), and DB.QueryRecords
 // returns them as Arrow record batches. DB.AttachTx adds the tables of a
 // column.Tx (a store snapshot, with pending writes) so that queries read
-// them through package column's scanner; those tables are read-only to
-// SQL for now (ErrStoreReadOnly).
+// them through package column's scanner; DB.AttachStore reads a store's
+// tables at its applied position, or at a past one with
+// "FROM t FOR SYSTEM_TIME AS OF OFFSET n" (per table reference) and
+// "SELECT ... AS OF OFFSET n" (per statement). Store tables are read-only
+// to SQL for now (ErrStoreReadOnly). EXPLAIN shows the operator tree.
 //
 // # Values
 //
