@@ -1011,6 +1011,18 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 		}
 		itemRows[k] = rows
 	}
+	if n == 1 && !fp.items[0].left {
+		// one table: its (filtered) rows are the rows, without a copy
+		joined[0] = true
+		rows := itemRows[0]
+		if conds := ready(); len(conds) > 0 {
+			rows, err = filter(append([][]Value(nil), rows...), conds)
+			if err != nil {
+				return nil, err
+			}
+		}
+		return rows, nil
+	}
 	done := 0
 	for done < n {
 		if len(cur) == 0 {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -46,7 +47,17 @@ type memTable struct {
 	// src, when set, is where the rows come from instead (a table
 	// attached from the store); the table is then read-only to SQL.
 	src Source
+	// version changes with every change of rows; cache holds the rows as
+	// last decoded from the table's Arrow scan, valid while cacheVer is
+	// version (the struct carries both, so copies stay consistent).
+	version, cacheVer uint64
+	cache             [][]Value
 }
+
+var tableVersions atomic.Uint64
+
+// changed marks the rows as changed.
+func (t *memTable) changed() { t.version = tableVersions.Add(1) }
 
 type uniqueCons struct {
 	name  string // index name, "" for table constraints
@@ -110,6 +121,9 @@ func (t *memTable) scanRows(x *execCtx) ([][]Value, error) {
 	if rows, ok := x.scans[t]; ok {
 		return rows, nil
 	}
+	if t.src == nil && t.cache != nil && t.cacheVer == t.version {
+		return t.cache, nil
+	}
 	out := make([][]Value, 0, len(t.rows))
 	var src Source = t
 	if t.src != nil {
@@ -136,6 +150,9 @@ func (t *memTable) scanRows(x *execCtx) ([][]Value, error) {
 		x.scans = map[*memTable][][]Value{}
 	}
 	x.scans[t] = out
+	if t.src == nil {
+		t.cache, t.cacheVer = out, t.version
+	}
 	return out, nil
 }
 
@@ -894,10 +911,12 @@ func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 	// Rows stay in rowid order, the order SQLite scans a table in.
 	if n := len(t.rowids); n > 0 && rowid < t.rowids[n-1] {
 		at := sort.Search(n, func(i int) bool { return t.rowids[i] > rowid })
+		t.changed()
 		t.rows = append(t.rows[:at:at], append([][]Value{r}, t.rows[at:]...)...)
 		t.rowids = append(t.rowids[:at:at], append([]int64{rowid}, t.rowids[at:]...)...)
 		return t.rebuildKeys()
 	}
+	t.changed()
 	t.rows = append(t.rows, r)
 	t.rowids = append(t.rowids, rowid)
 	if rowid > t.maxRow {
@@ -925,9 +944,11 @@ func (t *memTable) sortByRowid() {
 		rows[i], ids[i] = t.rows[j], t.rowids[j]
 	}
 	t.rows, t.rowids = rows, ids
+	t.changed()
 }
 
 func (t *memTable) deleteAt(j int) {
+	t.changed()
 	t.rows = append(t.rows[:j:j], t.rows[j+1:]...)
 	t.rowids = append(t.rowids[:j:j], t.rowids[j+1:]...)
 	t.rebuildKeys()
@@ -1049,6 +1070,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 				*t = *undo
 			} else {
 				t.rows, t.rowids, t.maxRow = t.rows[:undoLen], t.rowids[:undoLen], undoMax
+				t.changed()
 				t.rebuildKeys()
 			}
 			return 0, err
@@ -1171,6 +1193,7 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	oldRows := t.rows
 	t.rows = newRows
+	t.changed()
 	if t.ipk >= 0 {
 		for i := range t.rowids {
 			t.rowids[i] = t.rows[i][t.ipk].Int()
@@ -1244,6 +1267,7 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 		keptIDs = append(keptIDs, t.rowids[i])
 	}
 	t.rows, t.rowids = keptRows, keptIDs
+	t.changed()
 	t.rebuildKeys()
 	for _, r := range deleted {
 		if err := db.fire(x, t, after, nil, r); err != nil {
