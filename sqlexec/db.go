@@ -1142,10 +1142,14 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	undo := t.clone()
 	newRows := make([][]Value, len(rows))
+	deleted := map[int]bool{}
 	var n int64
 	for i, r := range rows {
 		e := &env{row: r, x: x, outer: x.trigEnv}
 		newRows[i] = t.rows[i]
+		if deleted[i] {
+			continue // replaced away by an earlier row of this UPDATE
+		}
 		if where != nil {
 			v, err := where.fn(e)
 			if err != nil {
@@ -1175,8 +1179,75 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 				return 0, errors.New("datatype mismatch")
 			}
 		}
+		// Constraints are checked row by row, as SQLite does, against
+		// the rows as updated so far: OR IGNORE skips the row, OR REPLACE
+		// deletes the rows it conflicts with.
+		skip := false
+		for _, u := range t.uniques {
+			k, ok := u.key(nr)
+			if !ok {
+				continue
+			}
+			j, dup := u.keys[k]
+			if !dup || j == i || deleted[j] {
+				continue
+			}
+			switch st.Or {
+			case sqlparse.ConflictIgnore:
+				skip = true
+			case sqlparse.ConflictReplace:
+				deleted[j] = true
+				cur := newRows[j]
+				if cur == nil {
+					cur = t.rows[j]
+				}
+				for _, u2 := range t.uniques {
+					if k2, ok := u2.key(cur); ok && u2.keys[k2] == j {
+						delete(u2.keys, k2)
+					}
+				}
+			default:
+				*t = *undo
+				if len(u.cols) == 1 && u.cols[0] == t.ipk {
+					return 0, fmt.Errorf("UNIQUE constraint failed: %s.%s", t.def.Name, t.def.Columns[t.ipk].Name)
+				}
+				return 0, t.uniqueError(u)
+			}
+			if skip {
+				break
+			}
+		}
+		if skip {
+			continue
+		}
+		for _, u := range t.uniques {
+			if k, ok := u.key(newRows[i]); ok && u.keys[k] == i {
+				delete(u.keys, k)
+			}
+			if k, ok := u.key(nr); ok {
+				u.keys[k] = i
+			}
+		}
 		newRows[i] = nr
 		n++
+	}
+	if len(deleted) > 0 {
+		var keptRows [][]Value
+		var keptIDs []int64
+		for i, r := range newRows {
+			if !deleted[i] {
+				keptRows = append(keptRows, r)
+				keptIDs = append(keptIDs, t.rowids[i])
+			}
+		}
+		newRows, t.rowids = keptRows, keptIDs
+		oldKept := make([][]Value, 0, len(keptRows))
+		for i, r := range t.rows {
+			if !deleted[i] {
+				oldKept = append(oldKept, r)
+			}
+		}
+		t.rows = oldKept
 	}
 	setCols := map[int]bool{}
 	for _, s := range sets {
@@ -1201,10 +1272,6 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 		t.sortByRowid()
 	}
 	if err := t.rebuildKeys(); err != nil {
-		if st.Or == sqlparse.ConflictReplace || st.Or == sqlparse.ConflictIgnore {
-			*t = *undo
-			return 0, fmt.Errorf("UPDATE OR %s is not supported", map[sqlparse.ConflictAction]string{sqlparse.ConflictReplace: "REPLACE", sqlparse.ConflictIgnore: "IGNORE"}[st.Or])
-		}
 		*t = *undo
 		return 0, err
 	}

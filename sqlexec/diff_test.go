@@ -618,6 +618,9 @@ func TestDiffWrites(t *testing.T) {
 		"CREATE TABLE w2 AS SELECT a, b AS bb, c * 2 AS cc FROM w",
 		"INSERT INTO w2 VALUES(1, 2, 3, 4)",
 		"INSERT INTO w2(nosuch) VALUES(1)",
+		"CREATE TABLE uq(a INTEGER UNIQUE, b)", "INSERT INTO uq VALUES(1, 'a'), (2, 'b'), (3, 'c'), (5, 'e')",
+		"UPDATE uq SET a = a + 1", "UPDATE OR IGNORE uq SET a = a + 1", "UPDATE OR REPLACE uq SET a = a + 1 WHERE a < 4",
+		"UPDATE uq SET a = 10 WHERE a = 5", "UPDATE OR REPLACE uq SET a = 10",
 		"BEGIN", "DELETE FROM w", "ROLLBACK",
 		"BEGIN", "DELETE FROM w WHERE a = 1", "COMMIT",
 		"DROP TABLE w2", "DROP TABLE w2", "DROP TABLE IF EXISTS w2", "DROP VIEW wv",
@@ -630,7 +633,7 @@ func TestDiffWrites(t *testing.T) {
 			t.Errorf("%s: ours %v, sqlite %v", st, gerr, werr)
 			continue
 		}
-		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1"} {
+		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid"} {
 			if err := compare(ours, ref, q); err != nil {
 				t.Errorf("after %s: %v", st, err)
 			}
