@@ -184,7 +184,9 @@ type DB struct {
 	indexes  map[string]*indexDef
 	triggers map[string]*triggerDef
 	tx       *txState
-	store    *store.Store // see AttachStore
+	store     *store.Store // see AttachStore
+	storeMode bool         // see OpenStore
+	wtx       *writeTx     // the open write transaction of a store-mode DB
 }
 
 type txState struct {
@@ -387,14 +389,29 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 		return rs, 0, nil
 	case *sqlparse.CreateTable:
+		if db.storeMode && !st.Temp {
+			return nil, 0, db.storeCreateTable(c, st)
+		}
 		return nil, 0, db.createTable(c, x, st)
 	case *sqlparse.CreateIndex:
+		if db.storeMode && db.tables[strings.ToLower(st.Table)] == nil {
+			return nil, 0, db.storeCreateIndex(st)
+		}
 		return nil, 0, db.createIndex(st)
 	case *sqlparse.CreateView:
 		return nil, 0, db.createView(c, st)
 	case *sqlparse.Drop:
+		if db.storeMode && db.tables[strings.ToLower(st.Name)] == nil {
+			if handled, err := db.storeDrop(st); handled || err != nil {
+				return nil, 0, err
+			}
+		}
 		return nil, 0, db.drop(st)
 	case *sqlparse.Insert, *sqlparse.Update, *sqlparse.Delete:
+		if ins, ok := st.(*sqlparse.Insert); ok && db.storeMode && db.tables[strings.ToLower(ins.Table.Name)] == nil && db.views[strings.ToLower(ins.Table.Name)] == nil {
+			n, err := db.storeInsert(c, x, ins)
+			return nil, n, err
+		}
 		// With triggers, a statement writes to several tables: restore
 		// them all if it fails.
 		var undo *txState
@@ -419,11 +436,27 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		if db.tx != nil {
 			return nil, 0, errors.New("cannot start a transaction within a transaction")
 		}
+		if db.storeMode {
+			w, err := db.beginWrite()
+			if err != nil {
+				return nil, 0, err
+			}
+			db.wtx = w
+		}
 		db.tx = db.snapshot()
 		return nil, 0, nil
 	case *sqlparse.Commit:
 		if db.tx == nil {
 			return nil, 0, errors.New("cannot commit - no transaction is active")
+		}
+		if db.wtx != nil {
+			w := db.wtx
+			db.wtx = nil
+			if err := w.commit(db.store); err != nil {
+				db.restore(db.tx)
+				db.tx = nil
+				return nil, 0, err
+			}
 		}
 		db.tx = nil
 		return nil, 0, nil
@@ -433,6 +466,10 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 		db.restore(db.tx)
 		db.tx = nil
+		if db.wtx != nil {
+			db.wtx.discard()
+			db.wtx = nil
+		}
 		return nil, 0, nil
 	case *sqlparse.CreateTrigger:
 		return nil, 0, db.createTrigger(st)
@@ -961,6 +998,9 @@ func (db *DB) writeTable(tn *sqlparse.TableName) (*memTable, error) {
 	if !ok {
 		if _, ok := db.views[key]; ok {
 			return nil, fmt.Errorf("cannot modify %s because it is a view", tn.Name)
+		}
+		if db.store != nil {
+			return nil, fmt.Errorf("%s: %w", tn.Name, ErrStoreReadOnly)
 		}
 		return nil, fmt.Errorf("no such table: %s", tn.Name)
 	}

@@ -17,7 +17,7 @@ import (
 
 // ErrStoreReadOnly is a write statement on a table attached from the
 // store: SQL writes into a store's WriteBatch are not wired yet.
-var ErrStoreReadOnly = errors.New("table is attached read-only from the store")
+var ErrStoreReadOnly = errors.New("store table: this write is not wired (AttachTx tables take none, OpenStore tables take INSERT)")
 
 // txSource reads one table of a column.Tx: its scanner delivers Arrow
 // record batches at the Tx's position, with the Tx's pending writes.
@@ -108,12 +108,17 @@ func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTa
 		}
 		pos = batch.Offset(v.Int())
 	}
-	snap, err := st.Snapshot(pos)
-	if err != nil {
-		return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+	var tx *column.Tx
+	if asOf == nil && c.db.wtx != nil {
+		tx = c.db.wtx.tx // the open write transaction: read its writes
+	} else {
+		snap, err := st.Snapshot(pos)
+		if err != nil {
+			return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+		}
+		c.snaps = append(c.snaps, snap)
+		tx = column.NewTx(snap, nil)
 	}
-	c.snaps = append(c.snaps, snap)
-	tx := column.NewTx(snap, nil)
 	cat, err := tx.Catalog()
 	if err != nil {
 		return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
