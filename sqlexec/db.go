@@ -177,13 +177,13 @@ type indexDef struct {
 
 // DB is an in-memory SQL database with SQLite's semantics.
 type DB struct {
-	mu       sync.Mutex
-	mem      memory.Allocator
-	tables   map[string]*memTable
-	views    map[string]*viewDef
-	indexes  map[string]*indexDef
-	triggers map[string]*triggerDef
-	tx       *txState
+	mu        sync.Mutex
+	mem       memory.Allocator
+	tables    map[string]*memTable
+	views     map[string]*viewDef
+	indexes   map[string]*indexDef
+	triggers  map[string]*triggerDef
+	tx        *txState
 	store     *store.Store // see AttachStore
 	storeMode bool         // see OpenStore
 	wtx       *writeTx     // the open write transaction of a store-mode DB
