@@ -589,6 +589,9 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 		for i, col := range tb.def.Columns {
 			it.cols = append(it.cols, scopeCol{name: col.Name, aff: tb.affs[i], coll: tb.colls[i]})
 		}
+		if tb.hasRowid() {
+			it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
+		}
 		return it, nil
 	}
 	if t.Schema == "" {
@@ -643,7 +646,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 	for i, col := range tb.def.Columns {
 		it.cols = append(it.cols, scopeCol{name: col.Name, aff: tb.affs[i], coll: tb.colls[i]})
 	}
-	if tb.src == nil {
+	if tb.hasRowid() {
 		it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
 	}
 	return it, nil

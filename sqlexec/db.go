@@ -408,9 +408,29 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 		return nil, 0, db.drop(st)
 	case *sqlparse.Insert, *sqlparse.Update, *sqlparse.Delete:
-		if ins, ok := st.(*sqlparse.Insert); ok && db.storeMode && db.tables[strings.ToLower(ins.Table.Name)] == nil && db.views[strings.ToLower(ins.Table.Name)] == nil {
-			n, err := db.storeInsert(c, x, ins)
-			return nil, n, err
+		if db.storeMode {
+			var name string
+			switch st := st.(type) {
+			case *sqlparse.Insert:
+				name = st.Table.Name
+			case *sqlparse.Update:
+				name = st.Table.Name
+			case *sqlparse.Delete:
+				name = st.Table.Name
+			}
+			if db.tables[strings.ToLower(name)] == nil && db.views[strings.ToLower(name)] == nil {
+				var n int64
+				var err error
+				switch st := st.(type) {
+				case *sqlparse.Insert:
+					n, err = db.storeInsert(c, x, st)
+				case *sqlparse.Update:
+					n, err = db.storeUpdate(c, x, st)
+				case *sqlparse.Delete:
+					n, err = db.storeDelete(c, x, st)
+				}
+				return nil, n, err
+			}
 		}
 		// With triggers, a statement writes to several tables: restore
 		// them all if it fails.
@@ -1128,10 +1148,19 @@ func targetScope(t *memTable, alias string) *scope {
 	for i, cd := range t.def.Columns {
 		s.cols = append(s.cols, scopeCol{table: alias, name: cd.Name, aff: t.affs[i], coll: t.colls[i]})
 	}
-	if t.src == nil {
+	if t.hasRowid() {
 		s.cols = append(s.cols, scopeCol{table: alias, name: "rowid", aff: affInteger, pseudo: true})
 	}
 	return s
+}
+
+// hasRowid reports whether the table's scan ends with the rowid.
+func (t *memTable) hasRowid() bool {
+	if t.src == nil {
+		return true
+	}
+	ts, ok := t.src.(*txSource)
+	return ok && ts.rowid
 }
 
 func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
@@ -1401,6 +1430,8 @@ func (db *DB) reindex(st *sqlparse.Reindex) error {
 		}
 	case db.tables[key] != nil:
 		targets = append(targets, db.tables[key])
+	case db.storeHas(st.Name):
+		// the store's indexes are maintained by every write: nothing to do
 	default:
 		if _, ok := collationNamed(st.Name); !ok || st.Schema != "" {
 			return fmt.Errorf("unable to identify the object to be reindexed")
@@ -1473,4 +1504,32 @@ func decodeColumn(a arrow.Array, dst []Value, stride int) error {
 		dst[i*stride] = v
 	}
 	return nil
+}
+
+// storeHas reports whether the attached store's catalog (at the applied
+// position, or in the open write transaction) has a table or index name.
+func (db *DB) storeHas(name string) bool {
+	if db.store == nil {
+		return false
+	}
+	var tx *column.Tx
+	if db.wtx != nil {
+		tx = db.wtx.tx
+	} else {
+		snap, err := db.store.Snapshot(db.store.AppliedPosition())
+		if err != nil {
+			return false
+		}
+		defer snap.Close()
+		tx = column.NewTx(snap, nil)
+	}
+	cat, err := tx.Catalog()
+	if err != nil {
+		return false
+	}
+	if _, err := cat.Table(name); err == nil {
+		return true
+	}
+	_, err = cat.Index(name)
+	return err == nil
 }

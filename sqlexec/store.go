@@ -24,12 +24,20 @@ var ErrStoreReadOnly = errors.New("store table: this write is not wired (AttachT
 type txSource struct {
 	tx    *column.Tx
 	table string
+	// rowid: the scan delivers every column then the rowid (the hidden
+	// rowid, or the INTEGER PRIMARY KEY), as memTable's scan does
+	rowid bool
+	cols  []string
 }
 
 // Scan implements Source over column.Tx.Scan: every column, in the
 // table's order.
 func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
-	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem})
+	var cols []string
+	if s.rowid {
+		cols = append(append(cols, s.cols...), "rowid")
+	}
+	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols})
 	if err != nil {
 		return err
 	}
@@ -65,7 +73,14 @@ func (db *DB) AttachTx(tx *column.Tx) error {
 
 // storeTable is a read-only table over t as tx reads it.
 func storeTable(tx *column.Tx, t *column.Table) *memTable {
-	mt := &memTable{def: *t, ipk: -1, src: &txSource{tx: tx, table: t.Name}}
+	src := &txSource{tx: tx, table: t.Name, rowid: true}
+	for _, c := range t.Columns {
+		src.cols = append(src.cols, c.Name)
+		if isRowidName(c.Name) {
+			src.rowid = false
+		}
+	}
+	mt := &memTable{def: *t, ipk: -1, src: src}
 	for _, c := range t.Columns {
 		mt.affs = append(mt.affs, affOf(column.AffinityOf(c.DeclType)))
 		mt.colls = append(mt.colls, collBinary)

@@ -211,3 +211,74 @@ func TestAsOf(t *testing.T) {
 		t.Error("write to a store table: no error")
 	}
 }
+
+// TestOpenStore: SQL writes become one batch per statement (or per
+// transaction), failing statements and ROLLBACK leave nothing, a
+// transaction reads its own writes, and past positions stay readable.
+func TestOpenStore(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	db := OpenStore(s, mem)
+	ctx := context.Background()
+	exec := func(q string) error { _, err := db.Exec(ctx, q); return err }
+	rows := func(q string) [][]any {
+		t.Helper()
+		res, err := db.Query(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return res.Rows
+	}
+	if err := exec("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c)"); err != nil {
+		t.Fatal(err)
+	}
+	p0 := s.AppliedPosition()
+	if err := exec("INSERT INTO t VALUES(1, 'x', 1.5), (2, 'y', NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if s.AppliedPosition() != p0+1 {
+		t.Errorf("one INSERT: position %d -> %d, want one batch", p0, s.AppliedPosition())
+	}
+	p1 := s.AppliedPosition()
+	if err := exec("INSERT INTO t VALUES(3, 'z', 0), (4, 'x', 0)"); err == nil {
+		t.Error("duplicate unique value: no error")
+	}
+	if s.AppliedPosition() != p1 || !reflect.DeepEqual(rows("SELECT count(*) FROM t"), [][]any{{int64(2)}}) {
+		t.Error("a failing INSERT left rows or a batch")
+	}
+	if err := exec("BEGIN; INSERT INTO t VALUES(3, 'z', 0); UPDATE t SET c = a * 10 WHERE a > 1; DELETE FROM t WHERE a = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows("SELECT a, b, c FROM t ORDER BY a"); !reflect.DeepEqual(got, [][]any{{int64(2), "y", int64(20)}, {int64(3), "z", int64(30)}}) {
+		t.Errorf("inside the transaction: %v", got)
+	}
+	if s.AppliedPosition() != p1 {
+		t.Error("writes applied before COMMIT")
+	}
+	if err := exec("UPDATE t SET b = 'y' WHERE a = 3"); err == nil {
+		t.Error("unique clash in UPDATE: no error")
+	}
+	if err := exec("COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if s.AppliedPosition() != p1+1 {
+		t.Errorf("COMMIT: position %d, want %d", s.AppliedPosition(), p1+1)
+	}
+	if got := rows("SELECT a, b, c FROM t ORDER BY a"); !reflect.DeepEqual(got, [][]any{{int64(2), "y", int64(20)}, {int64(3), "z", int64(30)}}) {
+		t.Errorf("after COMMIT: %v", got)
+	}
+	if err := exec("BEGIN; DELETE FROM t; ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(fmt.Sprintf("SELECT a, b, c FROM t FOR SYSTEM_TIME AS OF OFFSET %d ORDER BY a", p1)); !reflect.DeepEqual(got, [][]any{{int64(1), "x", 1.5}, {int64(2), "y", nil}}) {
+		t.Errorf("at %d: %v", p1, got)
+	}
+	if got := rows("SELECT count(*) FROM t"); !reflect.DeepEqual(got, [][]any{{int64(2)}}) {
+		t.Errorf("after ROLLBACK: %v", got)
+	}
+}

@@ -288,3 +288,163 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 	})
 	return n, err
 }
+
+// storeTarget is the table of an UPDATE or DELETE on a store table, read
+// through the open write transaction, with the rows it holds now.
+func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.TableName) (*memTable, [][]Value, *scope, error) {
+	cat, err := tx.Catalog()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ct, err := cat.Table(tn.Name)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("no such table: %s", tn.Name)
+	}
+	t := storeTable(tx, ct)
+	if !t.hasRowid() && len(ct.PrimaryKey) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: %w", tn.Name, ErrStoreReadOnly)
+	}
+	rows, err := t.scanRows(&execCtx{db: db, goctx: x.goctx})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s := targetScope(t, tn.Alias)
+	s.parent = x.trigScope
+	return t, rows, s, nil
+}
+
+// storeKey is the primary key of a scanned row: the PRIMARY KEY columns,
+// or the rowid of a table without one.
+func storeKey(t *memTable, row []Value) []Value {
+	if len(t.def.PrimaryKey) > 0 {
+		key := make([]Value, len(t.def.PrimaryKey))
+		for j, i := range t.def.PrimaryKey {
+			key[j] = row[i]
+		}
+		return key
+	}
+	return []Value{row[len(t.def.Columns)]}
+}
+
+// storeUpdate runs UPDATE on a store table, row by row through the
+// column writer (which checks NOT NULL, the primary key and unique
+// indexes as each row changes).
+func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
+	if st.From != nil || st.With != nil {
+		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
+	}
+	if st.Or == sqlparse.ConflictReplace {
+		return 0, errors.New("UPDATE OR REPLACE of a store table is not supported")
+	}
+	var n int64
+	err := db.storeStmt(func(tx *column.Tx) error {
+		t, rows, s, err := db.storeTarget(c, x, tx, st.Table)
+		if err != nil {
+			return err
+		}
+		var where *cexpr
+		if st.Where != nil {
+			w, err := c.compile(st.Where, s)
+			if err != nil {
+				return err
+			}
+			where = &w
+		}
+		var names []string
+		var sets []cexpr
+		for _, a := range st.Set {
+			if len(a.Columns) != 1 {
+				return errors.New("row value assignments are not supported")
+			}
+			if t.def.ColumnIndex(a.Columns[0]) < 0 {
+				return fmt.Errorf("no such column: %s", a.Columns[0])
+			}
+			e, err := c.compile(a.Value, s)
+			if err != nil {
+				return err
+			}
+			// a column assigned twice takes the last value, as in SQLite
+			dup := false
+			for i, nm := range names {
+				if strings.EqualFold(nm, a.Columns[0]) {
+					sets[i], dup = e, true
+				}
+			}
+			if !dup {
+				names = append(names, a.Columns[0])
+				sets = append(sets, e)
+			}
+		}
+		for _, r := range rows {
+			e := &env{row: r, x: x, outer: x.trigEnv}
+			if where != nil {
+				v, err := where.fn(e)
+				if err != nil {
+					return err
+				}
+				if b, _ := truth(v); !b {
+					continue
+				}
+			}
+			vals := make([]Value, len(sets))
+			for i, set := range sets {
+				v, err := set.fn(e)
+				if err != nil {
+					return err
+				}
+				vals[i] = norm(v)
+			}
+			if err := tx.Update(t.def.Name, storeKey(t, r), names, vals); err != nil {
+				if st.Or == sqlparse.ConflictIgnore && (errors.Is(err, column.ErrDuplicateKey) || errors.Is(err, column.ErrUnique) || errors.Is(err, column.ErrNotNull)) {
+					continue
+				}
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// storeDelete runs DELETE on a store table.
+func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error) {
+	if st.With != nil {
+		return 0, errors.New("WITH on DELETE is not supported")
+	}
+	var n int64
+	err := db.storeStmt(func(tx *column.Tx) error {
+		t, rows, s, err := db.storeTarget(c, x, tx, st.Table)
+		if err != nil {
+			return err
+		}
+		var where *cexpr
+		if st.Where != nil {
+			w, err := c.compile(st.Where, s)
+			if err != nil {
+				return err
+			}
+			where = &w
+		}
+		for _, r := range rows {
+			if where != nil {
+				v, err := where.fn(&env{row: r, x: x, outer: x.trigEnv})
+				if err != nil {
+					return err
+				}
+				if b, _ := truth(v); !b {
+					continue
+				}
+			}
+			ok, err := tx.Delete(t.def.Name, storeKey(t, r))
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

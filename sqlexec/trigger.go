@@ -33,6 +33,9 @@ func (db *DB) createTrigger(st *sqlparse.CreateTrigger) error {
 		if _, isView := db.views[strings.ToLower(st.Table)]; isView {
 			return fmt.Errorf("cannot create %s trigger on view: %s", map[sqlparse.TriggerTime]string{sqlparse.Before: "BEFORE", sqlparse.After: "AFTER", sqlparse.TriggerDefault: "BEFORE"}[st.Time], st.Table)
 		}
+		if db.storeHas(st.Table) {
+			return fmt.Errorf("%s: triggers on store tables are not supported", st.Table)
+		}
 		return fmt.Errorf("no such table: main.%s", st.Table)
 	}
 	if t.src != nil {
