@@ -279,7 +279,7 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 		// one means no groups, and no aggregate is finalised.
 		var kept []sqlparse.Expr
 		for _, x := range splitAnd(core.Having) {
-			if len(core.GroupBy) > 0 && !hasAggregate(x) && !hasSubquery(x) && !hasColumn(x) && !isFalseLit(x) {
+			if len(core.GroupBy) > 0 && !hasAggregate(x) && !hasSubquery(x) && !hasColumn(x) && !isAlwaysFalse(x) {
 				agg := cs.agg
 				cs.agg = nil
 				cj, err := c.conj(x, cs, cp.from)
@@ -1185,4 +1185,13 @@ func hasColumn(x sqlparse.Node) bool {
 		return !found
 	})
 	return found
+}
+
+// isAlwaysFalse is SQLite's ExprAlwaysFalse after its parser folded
+// x AND 0: the literal 0 or FALSE, or an AND with one.
+func isAlwaysFalse(x sqlparse.Expr) bool {
+	if b, ok := x.(*sqlparse.Binary); ok && b.Op == sqlparse.OpAnd {
+		return isFalseLit(b.X) || isFalseLit(b.Y)
+	}
+	return isFalseLit(x)
 }

@@ -410,7 +410,7 @@ func fnRound(a []Value) (Value, error) {
 	if math.Abs(f) >= 4503599627370496.0 || math.IsInf(f, 0) {
 		return column.MakeReal(f), nil
 	}
-	s := formatFixed(f, int(digits))
+	s := formatFixedSig(f, int(digits), 26) // SQLite's "%!.*f"
 	r := prefixNumber(s)
 	return column.MakeReal(r.Float()), nil
 }

@@ -17,10 +17,10 @@ func decimalDigits(f float64, sig int) ([]byte, int) {
 	if f == 0 {
 		return []byte{'0'}, 1
 	}
-	// 20 exact significant digits, then round half up.
-	s := strconv.FormatFloat(math.Abs(f), 'e', 19, 64) // d.ddddddddddddddddddde±XX
-	mant := []byte(s[:1] + s[2:21])
-	exp, _ := strconv.Atoi(s[22:])
+	// 27 exact significant digits, then round half up.
+	s := strconv.FormatFloat(math.Abs(f), 'e', 26, 64) // d.ddd...de±XX
+	mant := []byte(s[:1] + s[2:28])
+	exp, _ := strconv.Atoi(s[29:])
 	exp++ // 0.d... form
 	if sig < len(mant) {
 		if sig < 0 {
@@ -57,7 +57,11 @@ func decimalDigits(f float64, sig int) ([]byte, int) {
 
 // formatFixed renders f as SQLite's printf "%.<prec>f": at most 16
 // significant digits, the rest zeros.
-func formatFixed(f float64, prec int) string {
+func formatFixed(f float64, prec int) string { return formatFixedSig(f, prec, 16) }
+
+// formatFixedSig is formatFixed keeping at most maxSig significant digits
+// (16 for printf, 26 for its '!' form, which round() uses).
+func formatFixedSig(f float64, prec, maxSig int) string {
 	if math.IsInf(f, 0) {
 		if f > 0 {
 			return "Inf"
@@ -66,16 +70,16 @@ func formatFixed(f float64, prec int) string {
 	}
 	neg := f < 0
 	// digits wanted: those before the point plus prec, capped at 16.
-	_, e0 := decimalDigits(f, 20)
+	_, e0 := decimalDigits(f, 27)
 	sig := e0 + prec
-	if sig > 16 {
-		sig = 16
+	if sig > maxSig {
+		sig = maxSig
 	}
 	var mant []byte
 	var exp int
 	if sig <= 0 {
 		// may round up to 10^-prec
-		mant, exp = decimalDigits(f, 20)
+		mant, exp = decimalDigits(f, 27)
 		if sig == 0 && mant[0] >= '5' {
 			mant, exp = []byte{'1'}, e0+1
 		} else {
