@@ -1,0 +1,62 @@
+// Package sqlexec runs SQLite's dialect of SQL (parsed by package
+// sqlparse) with SQLite's semantics, over tables read as Apache Arrow
+// record batches.
+//
+// # Entry points
+//
+// NewMemory returns a DB whose tables live in memory; DB.Exec runs a
+// script, DB.Query returns the last statement's rows as int64, float64,
+// string, []byte or nil (as SQLite's drivers do), and DB.QueryRecords
+// returns them as Arrow record batches. DB.AttachTx adds the tables of a
+// column.Tx (a store snapshot, with pending writes) so that queries read
+// them through package column's scanner; DB.AttachStore reads a store's
+// tables at its applied position, or at a past one with
+// "FROM t FOR SYSTEM_TIME AS OF OFFSET n" (per table reference) and
+// "SELECT ... AS OF OFFSET n" (per statement). Store tables are read-only
+// to SQL for now (ErrStoreReadOnly). EXPLAIN shows the operator tree.
+//
+// # Values
+//
+// Values are column.Value. value.go holds SQLite's arithmetic (integer
+// overflow of + - * becomes real, integer division truncates, division
+// and remainder by zero are NULL, remainder through integer values),
+// text-to-number conversions (numeric prefixes, NUL-terminated as C
+// reads them), comparison affinity (sqlite3CompareAffinity: a column of
+// INTEGER, REAL or NUMERIC affinity against text converts the text; TEXT
+// against an expression without affinity converts the number), CAST and
+// collations (BINARY, NOCASE, RTRIM). funcs.go holds the scalar
+// functions, LIKE (ASCII case folding, ESCAPE; a blob never matches, as
+// SQLite is built) and GLOB; printf.go SQLite's printf (at most 16
+// significant digits, as sqlite3FpDecode); agg.go the aggregates (sum as
+// sumStep: exact integers, an overflow is an error, Kahan-Babuska-Neumaier
+// once a real arrives).
+//
+// # Plans
+//
+// expr.go compiles expressions into closures over an env (the row of
+// the query level, its aggregate results and GROUP BY values, and the
+// enclosing level's env for correlated references), resolving names
+// through a chain of scopes. select.go and core.go plan a SELECT: FROM
+// items (tables, views expanded from their SQL, derived tables, CTEs;
+// recursive CTEs in cte.go), WHERE split into AND-terms that filter each
+// item alone first and then drive hash joins on equalities (greedy order
+// for inner joins, source order with LEFT JOIN), GROUP BY and aggregates
+// (bare columns as SQLite copies them: the group's first row, then each
+// row the last min()/max() takes), HAVING, DISTINCT, compound operators,
+// ORDER BY (ordinals, aliases, expressions; NULLs first ascending) and
+// LIMIT/OFFSET. Subqueries that do not refer to an enclosing query run
+// once per statement.
+//
+// # Storage
+//
+// Source is what the executor scans: a stream of Arrow record batches.
+// memTable (in memory; its batches are column.MixedType dense unions,
+// followed by the rowid) and txSource (package column's scanner over a
+// store snapshot) satisfy it; scans decode each column once per batch,
+// with typed fast paths. Writes (INSERT, UPDATE, DELETE, with constraint
+// checks, OR REPLACE/IGNORE, triggers) change memTables; a failing
+// statement leaves nothing, and BEGIN/COMMIT/ROLLBACK keep a copy of the
+// catalog.
+//
+// Package sqlexec/slt runs sqllogictest files against a DB.
+package sqlexec

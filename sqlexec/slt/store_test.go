@@ -1,0 +1,48 @@
+package slt_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/projstore/projstore/sqlexec"
+	"github.com/projstore/projstore/sqlexec/slt"
+	"github.com/projstore/projstore/store"
+)
+
+// TestCorpusStore runs the sqllogictest files on databases whose tables
+// live in a real store (store.OpenMemory): CREATE TABLE and INSERT write
+// batches, queries read through package column's scanner.
+func TestCorpusStore(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/select*.test")
+	if only := os.Getenv("SLT_STORE_FILES"); only != "" {
+		files, _ = filepath.Glob(only)
+	}
+	if testing.Short() {
+		files = files[:1]
+	}
+	var total slt.Stats
+	for _, f := range files {
+		s, err := store.OpenMemory(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := slt.RunFile(f, engine{sqlexec.OpenStore(s, nil)})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s (store): %s", f, st)
+		for i, msg := range st.Failures {
+			if i >= 5 {
+				break
+			}
+			t.Log(msg)
+		}
+		total.Add(st)
+	}
+	t.Logf("total (store): %s", total)
+	if total.Failed > 0 {
+		t.Errorf("%d records failed over the store", total.Failed)
+	}
+}

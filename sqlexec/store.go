@@ -1,0 +1,153 @@
+package sqlexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/projstore/projstore/batch"
+	"github.com/projstore/projstore/column"
+	"github.com/projstore/projstore/sqlexec/sqlparse"
+	"github.com/projstore/projstore/store"
+)
+
+// ErrStoreReadOnly is a write statement on a table attached from the
+// store: SQL writes into a store's WriteBatch are not wired yet.
+var ErrStoreReadOnly = errors.New("store table: this write is not wired (AttachTx tables take none, OpenStore tables take INSERT)")
+
+// txSource reads one table of a column.Tx: its scanner delivers Arrow
+// record batches at the Tx's position, with the Tx's pending writes.
+type txSource struct {
+	tx    *column.Tx
+	table string
+	// rowid: the scan delivers every column then the rowid (the hidden
+	// rowid, or the INTEGER PRIMARY KEY), as memTable's scan does
+	rowid bool
+	cols  []string
+}
+
+// Scan implements Source over column.Tx.Scan: every column, in the
+// table's order.
+func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	var cols []string
+	if s.rowid {
+		cols = append(append(cols, s.cols...), "rowid")
+	}
+	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols})
+	if err != nil {
+		return err
+	}
+	defer sc.Release()
+	for sc.Next() {
+		if err := fn(sc.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// AttachTx makes every table of tx's catalog readable by queries, through
+// the column scanner at tx's position (FOR SYSTEM_TIME AS OF and writes
+// through SQL are not wired yet: writes to these tables are refused with
+// ErrStoreReadOnly). A table of the same name already in db is an error.
+func (db *DB) AttachTx(tx *column.Tx) error {
+	cat, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for _, t := range cat.Tables() {
+		key := strings.ToLower(t.Name)
+		if _, ok := db.tables[key]; ok {
+			return fmt.Errorf("table %s already exists", t.Name)
+		}
+		db.tables[key] = storeTable(tx, t)
+	}
+	return nil
+}
+
+// storeTable is a read-only table over t as tx reads it.
+func storeTable(tx *column.Tx, t *column.Table) *memTable {
+	src := &txSource{tx: tx, table: t.Name, rowid: true}
+	for _, c := range t.Columns {
+		src.cols = append(src.cols, c.Name)
+		if isRowidName(c.Name) {
+			src.rowid = false
+		}
+	}
+	mt := &memTable{def: *t, ipk: -1, src: src}
+	for _, c := range t.Columns {
+		mt.affs = append(mt.affs, affOf(column.AffinityOf(c.DeclType)))
+		mt.colls = append(mt.colls, collBinary)
+		mt.notNull = append(mt.notNull, c.NotNull)
+		mt.dflt = append(mt.dflt, nil)
+	}
+	return mt
+}
+
+// AttachStore lets queries read the tables of s: a table name that is
+// not an in-memory table reads s at its applied position, and
+// "FROM t FOR SYSTEM_TIME AS OF OFFSET n" (or "SELECT ... AS OF OFFSET n"
+// for every table without its own) reads t at position n. Each table
+// reference of a statement gets its own snapshot, held until the
+// statement ends. A position ahead of the applied one or below the
+// retention horizon is an error naming the table and wrapping
+// store.ErrPositionAhead or store.ErrPruned. Such tables are read-only.
+func (db *DB) AttachStore(s *store.Store) {
+	db.mu.Lock()
+	db.store = s
+	db.mu.Unlock()
+}
+
+// storeItem resolves a table reference against the attached store.
+func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTable, error) {
+	st := c.db.store
+	pos := st.AppliedPosition()
+	if asOf != nil {
+		x, err := c.compile(asOf.Offset, &scope{})
+		if err != nil {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET: %w", t.Name, err)
+		}
+		v, err := x.fn(&env{x: &execCtx{db: c.db, args: c.args}})
+		if err != nil {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET: %w", t.Name, err)
+		}
+		v = applyCmpAff(v, affNumeric)
+		if !isInt(v) || v.Int() < 0 {
+			return nil, fmt.Errorf("table %s: AS OF OFFSET needs a non-negative integer, got %s", t.Name, quoteValue(v))
+		}
+		pos = batch.Offset(v.Int())
+	}
+	var tx *column.Tx
+	if asOf == nil && c.db.wtx != nil {
+		tx = c.db.wtx.tx // the open write transaction: read its writes
+	} else {
+		snap, err := st.Snapshot(pos)
+		if err != nil {
+			return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+		}
+		c.snaps = append(c.snaps, snap)
+		tx = column.NewTx(snap, nil)
+	}
+	cat, err := tx.Catalog()
+	if err != nil {
+		return nil, fmt.Errorf("table %s at position %d: %w", t.Name, pos, err)
+	}
+	tb, err := cat.Table(t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("no such table: %s at position %d", t.Name, pos)
+	}
+	return storeTable(tx, tb), nil
+}
+
+func (c *compiler) closeSnaps() {
+	for _, s := range c.snaps {
+		s.Close()
+	}
+	c.snaps = nil
+}
