@@ -41,6 +41,28 @@ type pendingTable struct {
 	sorted  []string       // keys of ops, sorted; nil when stale
 }
 
+// keys returns the pending keys in [start, end) (nil end: no bound) in
+// ascending order, sorting them once per change of the batch. A nil pt has
+// none.
+func (pt *pendingTable) keys(start, end []byte) []string {
+	if pt == nil {
+		return nil
+	}
+	if pt.sorted == nil {
+		pt.sorted = make([]string, 0, len(pt.ops))
+		for k := range pt.ops {
+			pt.sorted = append(pt.sorted, k)
+		}
+		sort.Strings(pt.sorted)
+	}
+	lo := sort.SearchStrings(pt.sorted, string(start))
+	hi := len(pt.sorted)
+	if end != nil {
+		hi = sort.SearchStrings(pt.sorted, string(end))
+	}
+	return pt.sorted[lo:max(lo, hi)]
+}
+
 // NewTx returns a Tx over snap; pending, if not nil, is the batch that
 // writes go to and whose ops reads see.
 func NewTx(snap *store.Snapshot, pending *batch.WriteBatch) *Tx {
@@ -124,26 +146,7 @@ var errStop = errors.New("stop")
 func (tx *Tx) walk(ctx context.Context, t batch.TableID, start, end []byte, fn func(k, v []byte) error) error {
 	tx.sync()
 	pt := tx.pending[t]
-	var keys []string
-	if pt != nil {
-		if pt.sorted == nil {
-			pt.sorted = make([]string, 0, len(pt.ops))
-			for k := range pt.ops {
-				pt.sorted = append(pt.sorted, k)
-			}
-			sort.Strings(pt.sorted)
-		}
-		keys = pt.sorted
-		lo := sort.SearchStrings(keys, string(start))
-		hi := len(keys)
-		if end != nil {
-			hi = sort.SearchStrings(keys, string(end))
-		}
-		if lo > hi {
-			lo = hi
-		}
-		keys = keys[lo:hi]
-	}
+	keys := pt.keys(start, end)
 	emit := func(k string) error {
 		op := &tx.b.Ops[pt.ops[k]]
 		if op.Kind != batch.OpPut {
@@ -313,26 +316,7 @@ func (tx *Tx) RollbackTo(sp int) error {
 func (tx *Tx) walkReverse(ctx context.Context, t batch.TableID, start, end []byte, fn func(k, v []byte) error) error {
 	tx.sync()
 	pt := tx.pending[t]
-	var keys []string // pending keys in [start, end), ascending; used from the end
-	if pt != nil {
-		if pt.sorted == nil {
-			pt.sorted = make([]string, 0, len(pt.ops))
-			for k := range pt.ops {
-				pt.sorted = append(pt.sorted, k)
-			}
-			sort.Strings(pt.sorted)
-		}
-		keys = pt.sorted
-		lo := sort.SearchStrings(keys, string(start))
-		hi := len(keys)
-		if end != nil {
-			hi = sort.SearchStrings(keys, string(end))
-		}
-		if lo > hi {
-			lo = hi
-		}
-		keys = keys[lo:hi]
-	}
+	keys := pt.keys(start, end) // ascending; used from the end
 	emit := func(k string) error {
 		op := &tx.b.Ops[pt.ops[k]]
 		if op.Kind != batch.OpPut {
