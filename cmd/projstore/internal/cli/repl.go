@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -77,6 +79,10 @@ func (ss *sqlSession) prompt(cont bool) string {
 // dot-commands from rl, prints results, and prints errors and goes on.
 func (ss *sqlSession) repl(rl lineReader) error {
 	fmt.Fprintf(ss.out, "projstore sql: applied position %d. Enter .help for help.\n", ss.store.AppliedPosition())
+	// An interrupt while a statement runs stops that statement, not the
+	// shell: statements run with a context of their own, which Ctrl-C
+	// (SIGINT, as the terminal is not in raw mode then) cancels.
+	base := context.WithoutCancel(ss.ctx)
 	var buf strings.Builder
 	for {
 		rl.SetPrompt(ss.prompt(buf.Len() > 0))
@@ -119,10 +125,7 @@ func (ss *sqlSession) repl(rl lineReader) error {
 		}
 		buf.Reset()
 		ss.saveHistory(rl, historyEntry(src))
-		if err := ss.runScript(src); err != nil {
-			if ss.ctx.Err() != nil {
-				return err
-			}
+		if err := ss.runInteractive(base, src); err != nil {
 			fmt.Fprintf(ss.errOut, "Error: %s\n", message(err))
 		}
 	}
@@ -137,6 +140,36 @@ func historyEntry(src string) string {
 		lines[i] = strings.TrimSpace(l)
 	}
 	return strings.Join(lines, " ")
+}
+
+// runInteractive runs src with a context that an interrupt cancels.
+func (ss *sqlSession) runInteractive(base context.Context, src string) error {
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt)
+	ctx, cancel := context.WithCancel(base)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigc:
+			// A statement that does not check its context would go on:
+			// the next interrupt ends the process, as by default.
+			signal.Stop(sigc)
+			cancel()
+			fmt.Fprintln(ss.errOut, "\nstopping the statement (Ctrl-C again ends projstore)")
+		case <-done:
+		}
+	}()
+	defer func() {
+		close(done)
+		signal.Stop(sigc)
+		cancel()
+	}()
+	ss.ctx = ctx
+	err := ss.runScript(src)
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return err
 }
 
 func (ss *sqlSession) saveHistory(rl lineReader, s string) {

@@ -189,6 +189,9 @@ func (ss *sqlSession) runStmt(st sqlparse.Stmt, text string) error {
 	if err != nil {
 		return err
 	}
+	if err := ss.ctx.Err(); err != nil {
+		return err // interrupted: the rows are not wanted
+	}
 	if len(res.Columns) > 0 {
 		if err := writeResult(ss.out, ss.mode, res); err != nil {
 			return err
