@@ -179,3 +179,15 @@ func TestSQLREPL(t *testing.T) {
 		t.Fatalf("history %q: want the whole multi-line statement as one entry", rl.history)
 	}
 }
+
+// TestSQLTextPrimaryKey: a table keyed by a PRIMARY KEY that is not an
+// INTEGER one has no rowid in the store; queries, UPDATE and DELETE work.
+func TestSQLTextPrimaryKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "app.db")
+	run(t, "", "sql", db, "CREATE TABLE s(item TEXT PRIMARY KEY, qty INTEGER); INSERT INTO s VALUES ('apple', 10), ('pear', 4)").ok(t)
+	run(t, "", "sql", db, "UPDATE s SET qty = qty - 3 WHERE item = 'apple'; DELETE FROM s WHERE item = 'pear'").ok(t)
+	r := run(t, "", "sql", db, "--format", "csv", "SELECT * FROM s; SELECT * FROM s FOR SYSTEM_TIME AS OF OFFSET 2").ok(t)
+	if r.stdout != "item,qty\napple,7\nitem,qty\napple,10\npear,4\n" {
+		t.Fatalf("stdout %q", r.stdout)
+	}
+}
