@@ -161,11 +161,16 @@ func (ss *sqlSession) setAt(pos batch.Offset) error {
 // each query; it stops at the first error.
 func (ss *sqlSession) runScript(src string) error {
 	sc := sqlparse.NewScript(src)
+	multiLine := strings.Contains(strings.TrimSpace(src), "\n")
 	for sc.Next() {
 		if err := ss.ctx.Err(); err != nil {
 			return err
 		}
 		if err := ss.runStmt(sc.Stmt(), sc.Text()); err != nil {
+			if multiLine && ss.ctx.Err() == nil {
+				// which statement of the script failed
+				return fmt.Errorf("line %d: %w", sc.Stmt().Position().Line, err)
+			}
 			return err
 		}
 	}

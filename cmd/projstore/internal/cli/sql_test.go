@@ -63,6 +63,8 @@ func TestSQLBadSQL(t *testing.T) {
 		t.Fatalf("statements before the error: %q", r.stdout)
 	}
 	run(t, "", "sql", db, "SELECT * FROM nosuch").fails(t, ExitFailure, "sql", "nosuch")
+	r = run(t, "SELECT 1;\nSELECT 2;\n\n  SELECT * FROM nosuch;\n", "sql", db).fails(t, ExitFailure, "sql", "line 4: ")
+	r.fails(t, ExitFailure, "sql", "nosuch")
 	run(t, "", "sql", db, "x", "y").fails(t, ExitUsage, "sql", "too many arguments")
 }
 
