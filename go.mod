@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/apache/arrow-go/v18 v18.9.0
 	github.com/cespare/xxhash/v2 v2.3.0
+	github.com/chzyer/readline v1.5.1
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	golang.org/x/sys v0.49.0
 	modernc.org/sqlite v1.62.0

@@ -326,6 +326,6 @@ func init() {
 		demoCmd, applyCmd, getCmd, scanCmd, keysCmd, historyCmd, tablesCmd,
 		dumpCmd, backupCmd, compactCmd,
 		checkCmd, statsCmd, pagesCmd, pageCmd, pruneCmd, recoverCmd,
-		versionCmd, helpCmd, exportCmd,
+		versionCmd, helpCmd, exportCmd, sqlCmd,
 	}
 }

@@ -28,6 +28,7 @@ func everyOpeningCommand(db, dir string) [][]string {
 		{"compact", db, filepath.Join(dir, "c.db")},
 		{"check", db},
 		{"stats", db},
+		{"sql", db, "SELECT 1"},
 		{"pages", db},
 		{"page", db, "0"},
 		{"prune", db, "1"},
@@ -121,6 +122,7 @@ func TestInterrupted(t *testing.T) {
 		{"prune", db, "3"},
 		{"recover", db},
 		{"stats", db},
+		{"sql", db, "SELECT 1"},
 		{"demo", filepath.Join(dir, "demo.db")},
 	} {
 		tried = append(tried, args[0])
