@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -428,5 +429,97 @@ func TestOpenQueryArrow(t *testing.T) {
 	res, err := h.Query(ctx, "SELECT count(*) FROM t")
 	if err != nil || res.Rows[0][0] != int64(2) {
 		t.Fatalf("Open: %v %v", res, err)
+	}
+}
+
+func TestDriverAsOfPrunedAndEmpty(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pruned.db")
+	db, err := sql.Open("projstore", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, "CREATE TABLE t(a)")
+	for i := 0; i < 3; i++ {
+		mustExec(t, db, "INSERT INTO t VALUES (?)", i)
+	}
+	db.Close()
+	s, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := s.AppliedPosition()
+	if err := s.Prune(top); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old := openDriver(t, fmt.Sprintf("%s?as_of=%d", path, top-1))
+	if err := old.Ping(); !errors.Is(err, store.ErrPruned) {
+		t.Fatalf("as_of below the horizon: err = %v, want ErrPruned", err)
+	}
+	now := openDriver(t, fmt.Sprintf("%s?as_of=%d", path, top))
+	check(t, queryAll(t, now, "SELECT count(*) FROM t"), [][]any{{int64(3)}})
+
+	// position 0 of a new store: no tables yet
+	empty := openDriver(t, filepath.Join(t.TempDir(), "new.db")+"?as_of=0")
+	if _, err := empty.Query("SELECT * FROM t"); err == nil || !strings.Contains(err.Error(), "t") {
+		t.Fatalf("a table at position 0: %v", err)
+	}
+}
+
+func TestDriverBusy(t *testing.T) {
+	old := sqlexec.BusyTimeout
+	sqlexec.BusyTimeout = 50 * time.Millisecond
+	defer func() { sqlexec.BusyTimeout = old }()
+	db := openDriver(t, filepath.Join(t.TempDir(), "busy.db"))
+	mustExec(t, db, "CREATE TABLE t(a)")
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, tx, "INSERT INTO t VALUES (1)")
+	// another connection: reads go on, a write waits and then fails
+	check(t, queryAll(t, db, "SELECT count(*) FROM t"), [][]any{{int64(0)}})
+	if _, err := db.Exec("INSERT INTO t VALUES (2)"); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("write while another connection holds a transaction: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, "INSERT INTO t VALUES (2)")
+	// BEGIN and COMMIT as statements on one connection hold the lock too
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "BEGIN; INSERT INTO t VALUES (3)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("INSERT INTO t VALUES (4)"); err == nil {
+		t.Fatal("write during another connection's BEGIN: no error")
+	}
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	check(t, queryAll(t, db, "SELECT a FROM t ORDER BY a"), [][]any{{int64(1)}, {int64(2)}, {int64(3)}})
+}
+
+// A store table keyed by a PRIMARY KEY other than INTEGER has no rowid:
+// it is read, updated and deleted through its key.
+func TestDriverTextPrimaryKey(t *testing.T) {
+	db := openDriver(t, ":memory:")
+	mustExec(t, db, "CREATE TABLE s(item TEXT PRIMARY KEY, qty INTEGER)")
+	mustExec(t, db, "INSERT INTO s VALUES ('apple', 5), ('pear', 2)")
+	check(t, queryAll(t, db, "SELECT item, qty FROM s ORDER BY item"), [][]any{{"apple", int64(5)}, {"pear", int64(2)}})
+	if r := mustExec(t, db, "UPDATE s SET qty = qty - 1 WHERE item = ?", "apple"); func() int64 { n, _ := r.RowsAffected(); return n }() != 1 {
+		t.Fatal("UPDATE changed no row")
+	}
+	mustExec(t, db, "DELETE FROM s WHERE item = 'pear'")
+	check(t, queryAll(t, db, "SELECT item, qty FROM s"), [][]any{{"apple", int64(4)}})
+	if _, err := db.Exec("INSERT INTO s VALUES ('apple', 1)"); err == nil {
+		t.Fatal("duplicate primary key: no error")
 	}
 }

@@ -73,7 +73,10 @@ func (db *DB) AttachTx(tx *column.Tx) error {
 
 // storeTable is a read-only table over t as tx reads it.
 func storeTable(tx *column.Tx, t *column.Table) *memTable {
-	src := &txSource{tx: tx, table: t.Name, rowid: true}
+	// a table keyed by another PRIMARY KEY has no rowid (column's
+	// WITHOUT ROWID tables): its scan has no rowid column
+	_, hasRowid := t.Rowid()
+	src := &txSource{tx: tx, table: t.Name, rowid: hasRowid}
 	for _, c := range t.Columns {
 		src.cols = append(src.cols, c.Name)
 		if isRowidName(c.Name) {
