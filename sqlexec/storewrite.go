@@ -50,7 +50,9 @@ func (w *writeTx) commit(s *store.Store) error {
 	if w.b.Len() == 0 {
 		return nil
 	}
-	return s.Apply(w.b)
+	// ApplyNext, not Apply: if another handle committed at this position
+	// first, this batch must fail rather than pass as a replay and vanish.
+	return s.ApplyNext(w.b)
 }
 
 func (w *writeTx) discard() { w.snap.Close() }

@@ -508,3 +508,29 @@ func errNotDatabase(err error) error {
 	}
 	return errors.New("no such error")
 }
+
+// ApplyNext refuses a batch at or below the applied position instead of
+// taking it as a replay: two writers that built batches for one position
+// cannot lose the second silently.
+func TestApplyNextRefusesReplay(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	must(t, err)
+	defer s.Close()
+	first := batch.New(1).Put(1, []byte("k"), []byte("first"))
+	second := batch.New(1).Put(1, []byte("k"), []byte("second"))
+	must(t, s.ApplyNext(first))
+	err = s.ApplyNext(second)
+	var ns *store.NonSequentialError
+	if !errors.As(err, &ns) || !errors.Is(err, store.ErrNonSequentialBatch) || ns.Expected != 2 || ns.Got != 1 {
+		t.Fatalf("ApplyNext of a second batch at 1: %v", err)
+	}
+	if err := s.Apply(second); err != nil {
+		t.Fatalf("Apply of the same batch (a replay): %v", err)
+	}
+	v, err := s.Get(1, []byte("k"))
+	wantValue(t, v, err, []byte("first"), "Get after the refused batch")
+	must(t, s.ApplyNext(batch.New(2).Put(1, []byte("k"), []byte("next"))))
+	if err := s.ApplyNext(batch.New(4)); !errors.Is(err, store.ErrNonSequentialBatch) {
+		t.Fatalf("ApplyNext with a gap: %v", err)
+	}
+}

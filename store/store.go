@@ -249,6 +249,19 @@ func validate(b *batch.WriteBatch) error {
 // anything changes; within it a later op on the same key wins, and a drop
 // empties the table for the ops before it.
 func (s *Store) Apply(b *batch.WriteBatch) error {
+	return s.apply1(b, true)
+}
+
+// ApplyNext is Apply for a writer that builds its batch from the store's
+// own state (at AppliedPosition()+1) rather than replaying a log: a batch
+// at or below the applied position is an error, a *NonSequentialError,
+// not a replay. Two such writers that raced for one position thus never
+// lose the second one's changes silently: it fails and can rebuild.
+func (s *Store) ApplyNext(b *batch.WriteBatch) error {
+	return s.apply1(b, false)
+}
+
+func (s *Store) apply1(b *batch.WriteBatch, replays bool) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.writable(); err != nil {
@@ -257,7 +270,7 @@ func (s *Store) Apply(b *batch.WriteBatch) error {
 	if b == nil {
 		return fmt.Errorf("%w: nil batch", ErrBadOp)
 	}
-	if b.Position <= s.applied {
+	if b.Position <= s.applied && replays {
 		return nil
 	}
 	if b.Position != s.applied+1 {
