@@ -160,12 +160,8 @@ func (a *aggState) approxSum() float64 {
 func (a *aggState) step(e *env) (changed bool, err error) {
 	sp := a.spec
 	if sp.filter != nil {
-		v, err := sp.filter.fn(e)
-		if err != nil {
+		if ok, err := sp.filter.holds(e); err != nil || !ok {
 			return false, err
-		}
-		if b, _ := truth(v); !b {
-			return false, nil
 		}
 	}
 	if sp.star {

@@ -859,11 +859,11 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 		e.row, e.aggs, e.gkeys = grp.rep, aggs, grp.keys
 		pass := true
 		for _, h := range cp.having {
-			v, err := h.fn(e)
+			b, err := h.holds(e)
 			if err != nil {
 				return nil, err
 			}
-			if b, _ := truth(v); !b {
+			if !b {
 				pass = false
 				break
 			}
@@ -932,16 +932,9 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 		kept := rows[:0]
 		for _, r := range rows {
 			e.row = r
-			ok := true
-			for _, cj := range conds {
-				v, err := cj.x.fn(e)
-				if err != nil {
-					return nil, err
-				}
-				if b, _ := truth(v); !b {
-					ok = false
-					break
-				}
+			ok, err := allHold(conds, e)
+			if err != nil {
+				return nil, err
 			}
 			if ok {
 				kept = append(kept, r)
@@ -992,16 +985,9 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			for _, r := range rows {
 				copy(scratch[it.offset:], r)
 				e.row = scratch
-				ok := true
-				for _, cj := range own {
-					v, err := cj.x.fn(e)
-					if err != nil {
-						return nil, err
-					}
-					if b, _ := truth(v); !b {
-						ok = false
-						break
-					}
+				ok, err := allHold(own, e)
+				if err != nil {
+					return nil, err
 				}
 				if ok {
 					kept = append(kept, r)
@@ -1146,16 +1132,9 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 				copy(row, l)
 				copy(row[it.offset:], itemRows[k][ci])
 				e.row = row
-				ok := true
-				for _, cj := range rest {
-					v, err := cj.x.fn(e)
-					if err != nil {
-						return nil, err
-					}
-					if b, _ := truth(v); !b {
-						ok = false
-						break
-					}
+				ok, err := allHold(rest, e)
+				if err != nil {
+					return nil, err
 				}
 				if ok {
 					matched = true
@@ -1194,4 +1173,15 @@ func isAlwaysFalse(x sqlparse.Expr) bool {
 		return isFalseLit(b.X) || isFalseLit(b.Y)
 	}
 	return isFalseLit(x)
+}
+
+// allHold reports whether every one of conds holds for e, stopping at the
+// first that does not.
+func allHold(conds []*conj, e *env) (bool, error) {
+	for _, cj := range conds {
+		if ok, err := cj.x.holds(e); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }

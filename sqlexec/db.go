@@ -1220,11 +1220,11 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 			continue // replaced away by an earlier row of this UPDATE
 		}
 		if where != nil {
-			v, err := where.fn(e)
+			ok, err := where.holds(e)
 			if err != nil {
 				return 0, err
 			}
-			if b, _ := truth(v); !b {
+			if !ok {
 				continue
 			}
 		}

@@ -527,87 +527,64 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 		}}
 	case sqlparse.OpAdd, sqlparse.OpSub, sqlparse.OpMul, sqlparse.OpDiv, sqlparse.OpRem:
 		op := map[sqlparse.Op]byte{sqlparse.OpAdd: '+', sqlparse.OpSub: '-', sqlparse.OpMul: '*', sqlparse.OpDiv: '/', sqlparse.OpRem: '%'}[x.Op]
-		r = cexpr{fn: func(e *env) (Value, error) {
-			va, err := fa(e)
-			if err != nil {
-				return null, err
-			}
-			vb, err := fb(e)
-			if err != nil {
-				return null, err
-			}
-			return arith(op, va, vb), nil
-		}}
+		r = cexpr{fn: both(fa, fb, func(va, vb Value) Value { return arith(op, va, vb) })}
 	case sqlparse.OpBitAnd, sqlparse.OpBitOr, sqlparse.OpShl, sqlparse.OpShr:
 		op := map[sqlparse.Op]byte{sqlparse.OpBitAnd: '&', sqlparse.OpBitOr: '|', sqlparse.OpShl: '<', sqlparse.OpShr: '>'}[x.Op]
-		r = cexpr{fn: func(e *env) (Value, error) {
-			va, err := fa(e)
-			if err != nil {
-				return null, err
-			}
-			vb, err := fb(e)
-			if err != nil {
-				return null, err
-			}
-			return bitop(op, va, vb), nil
-		}}
+		r = cexpr{fn: both(fa, fb, func(va, vb Value) Value { return bitop(op, va, vb) })}
 	case sqlparse.OpConcat:
-		r = cexpr{fn: func(e *env) (Value, error) {
-			va, err := fa(e)
-			if err != nil {
-				return null, err
-			}
-			vb, err := fb(e)
-			if err != nil {
-				return null, err
-			}
+		r = cexpr{fn: both(fa, fb, func(va, vb Value) Value {
 			if va.IsNull() || vb.IsNull() {
-				return null, nil
+				return null
 			}
-			return column.MakeText(textOf(va) + textOf(vb)), nil
-		}}
+			return column.MakeText(textOf(va) + textOf(vb))
+		})}
 	case sqlparse.OpLt, sqlparse.OpLe, sqlparse.OpGt, sqlparse.OpGe, sqlparse.OpEq, sqlparse.OpNe:
 		op := map[sqlparse.Op]byte{sqlparse.OpLt: '<', sqlparse.OpLe: 'l', sqlparse.OpGt: '>', sqlparse.OpGe: 'g', sqlparse.OpEq: '=', sqlparse.OpNe: '!'}[x.Op]
 		af := compareAff(a.aff, b.aff)
 		coll := cmpColl(a, b)
-		r = cexpr{fn: func(e *env) (Value, error) {
-			va, err := fa(e)
-			if err != nil {
-				return null, err
-			}
-			vb, err := fb(e)
-			if err != nil {
-				return null, err
-			}
-			return compareOp(op, va, vb, af, coll), nil
-		}}
+		r = cexpr{fn: both(fa, fb, func(va, vb Value) Value { return compareOp(op, va, vb, af, coll) })}
 	case sqlparse.OpIs, sqlparse.OpIsNot:
 		want := x.Op == sqlparse.OpIs
 		af := compareAff(a.aff, b.aff)
 		coll := cmpColl(a, b)
-		r = cexpr{fn: func(e *env) (Value, error) {
-			va, err := fa(e)
-			if err != nil {
-				return null, err
-			}
-			vb, err := fb(e)
-			if err != nil {
-				return null, err
-			}
-			var eq bool
-			switch {
-			case va.IsNull() || vb.IsNull():
-				eq = va.IsNull() && vb.IsNull()
-			default:
+		r = cexpr{fn: both(fa, fb, func(va, vb Value) Value {
+			eq := va.IsNull() && vb.IsNull()
+			if !va.IsNull() && !vb.IsNull() {
 				eq = compareVals(applyCmpAff(va, af), applyCmpAff(vb, af), coll) == 0
 			}
-			return boolVal(eq == want), nil
-		}}
+			return boolVal(eq == want)
+		})}
 	default:
 		return cexpr{}, fmt.Errorf("unsupported operator %v", x.Op)
 	}
 	r.isConst = isConst
 	return c.fold(r)
+}
+
+// holds reports whether x is true for e: NULL, like false, does not hold.
+func (x cexpr) holds(e *env) (bool, error) {
+	v, err := x.fn(e)
+	if err != nil {
+		return false, err
+	}
+	b, _ := truth(v)
+	return b, nil
+}
+
+// both evaluates a and b, in that order (an error in either is the
+// result's), and combines their values with f.
+func both(a, b evalFn, f func(va, vb Value) Value) evalFn {
+	return func(e *env) (Value, error) {
+		va, err := a(e)
+		if err != nil {
+			return null, err
+		}
+		vb, err := b(e)
+		if err != nil {
+			return null, err
+		}
+		return f(va, vb), nil
+	}
 }
 
 func (c *compiler) like(x *sqlparse.Like, s *scope) (cexpr, error) {

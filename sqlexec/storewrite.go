@@ -380,11 +380,11 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 		for _, r := range rows {
 			e := &env{row: r, x: x, outer: x.trigEnv}
 			if where != nil {
-				v, err := where.fn(e)
+				ok, err := where.holds(e)
 				if err != nil {
 					return err
 				}
-				if b, _ := truth(v); !b {
+				if !ok {
 					continue
 				}
 			}
@@ -430,11 +430,11 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 		}
 		for _, r := range rows {
 			if where != nil {
-				v, err := where.fn(&env{row: r, x: x, outer: x.trigEnv})
+				ok, err := where.holds(&env{row: r, x: x, outer: x.trigEnv})
 				if err != nil {
 					return err
 				}
-				if b, _ := truth(v); !b {
+				if !ok {
 					continue
 				}
 			}

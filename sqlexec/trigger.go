@@ -118,12 +118,8 @@ func (db *DB) fire(x *execCtx, t *memTable, trs []*triggerDef, newRow, oldRow []
 				if err != nil {
 					return err
 				}
-				v, err := w.fn(&env{outer: te, x: bx})
-				if err != nil {
+				if ok, err := w.holds(&env{outer: te, x: bx}); err != nil || !ok {
 					return err
-				}
-				if b, _ := truth(v); !b {
-					return nil
 				}
 			}
 			for _, st := range tr.st.Body {
