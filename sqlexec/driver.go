@@ -489,17 +489,27 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return c.exec(ctx, query, p, args)
 }
 
+// start binds args and, for a statement that writes, takes the store's
+// write lock; the caller runs done once the statement has run.
+func (c *Conn) start(ctx context.Context, p *parsed, args []driver.NamedValue) (vals []any, done func(), err error) {
+	if vals, err = p.bind(args); err != nil {
+		return nil, nil, err
+	}
+	if p.readOnly {
+		return vals, func() {}, nil
+	}
+	if err := c.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	return vals, c.afterStmt, nil
+}
+
 func (c *Conn) exec(ctx context.Context, query string, p *parsed, args []driver.NamedValue) (driver.Result, error) {
-	vals, err := p.bind(args)
+	vals, done, err := c.start(ctx, p, args)
 	if err != nil {
 		return nil, err
 	}
-	if !p.readOnly {
-		if err := c.lock(ctx); err != nil {
-			return nil, err
-		}
-		defer c.afterStmt()
-	}
+	defer done()
 	n, err := c.db.Exec(ctx, query, vals...)
 	if err != nil {
 		return nil, err
@@ -517,16 +527,11 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 }
 
 func (c *Conn) query(ctx context.Context, query string, p *parsed, args []driver.NamedValue) (driver.Rows, error) {
-	vals, err := p.bind(args)
+	vals, done, err := c.start(ctx, p, args)
 	if err != nil {
 		return nil, err
 	}
-	if !p.readOnly {
-		if err := c.lock(ctx); err != nil {
-			return nil, err
-		}
-		defer c.afterStmt()
-	}
+	defer done()
 	res, err := c.db.Query(ctx, query, vals...)
 	if err != nil {
 		return nil, err
