@@ -395,14 +395,6 @@ func (s *Store) ScanAt(t batch.TableID, start, end []byte, limit int, pos batch.
 var errLimit = errors.New("limit")
 
 func (s *Store) scan(ctx context.Context, snap *Snapshot, t batch.TableID, start, end []byte, limit int, pos batch.Offset) ([]KV, error) {
-	if end != nil && bytes.Compare(start, end) >= 0 {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		if snap != nil {
-			return nil, snap.usable()
-		}
-		return nil, s.readable(pos)
-	}
 	it, err := s.newIterator(snap, t, start, end, pos)
 	if err != nil {
 		return nil, err

@@ -133,11 +133,6 @@ func (v *Snapshot) NewIterator(t batch.TableID, start, end []byte) (*Iterator, e
 // with a nil error; any other error ends it with that error. Range checks
 // ctx between leaves.
 func (v *Snapshot) Range(ctx context.Context, t batch.TableID, start, end []byte, fn func(key, value []byte) error) error {
-	if end != nil && string(start) >= string(end) {
-		v.s.mu.RLock()
-		defer v.s.mu.RUnlock()
-		return v.usable()
-	}
 	it := &Iterator{s: v.s, snap: v, id: t, pos: v.pos, lower: start, upper: end, borrow: true}
 	err := v.s.walk(ctx, it, func() error { return fn(it.key, it.value) })
 	if errors.Is(err, ErrStop) {
