@@ -133,6 +133,9 @@ func (v *Snapshot) NewIterator(t batch.TableID, start, end []byte) (*Iterator, e
 // with a nil error; any other error ends it with that error. Range checks
 // ctx between leaves.
 func (v *Snapshot) Range(ctx context.Context, t batch.TableID, start, end []byte, fn func(key, value []byte) error) error {
+	if fn == nil {
+		return fmt.Errorf("%w: Range without a callback", ErrBadOp)
+	}
 	it := &Iterator{s: v.s, snap: v, id: t, pos: v.pos, lower: start, upper: end, borrow: true}
 	err := v.s.walk(ctx, it, func() error { return fn(it.key, it.value) })
 	if errors.Is(err, ErrStop) {

@@ -1212,3 +1212,15 @@ func TestStatsContextCancelled(t *testing.T) {
 		t.Fatalf("Stats after: %v", err)
 	}
 }
+
+func TestRangeNilCallback(t *testing.T) {
+	s := openMem(t, vfs.NewMem(), nil)
+	defer s.Close()
+	put(t, s, 1, []byte("k"), []byte("v"))
+	v, err := s.Snapshot(1)
+	must(t, err)
+	defer v.Close()
+	if err := v.Range(context.Background(), 1, nil, nil, nil); !errors.Is(err, store.ErrBadOp) {
+		t.Fatalf("Range with a nil callback: %v", err)
+	}
+}
