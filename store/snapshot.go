@@ -133,7 +133,12 @@ func (v *Snapshot) NewIterator(t batch.TableID, start, end []byte) (*Iterator, e
 // with a nil error; any other error ends it with that error. Range checks
 // ctx between leaves.
 func (v *Snapshot) Range(ctx context.Context, t batch.TableID, start, end []byte, fn func(key, value []byte) error) error {
-	if fn == nil {
+	if fn == nil { // ErrClosed comes before argument errors, as everywhere
+		v.s.mu.RLock()
+		defer v.s.mu.RUnlock()
+		if err := v.usable(); err != nil {
+			return err
+		}
 		return fmt.Errorf("%w: Range without a callback", ErrBadOp)
 	}
 	it := &Iterator{s: v.s, snap: v, id: t, pos: v.pos, lower: start, upper: end, borrow: true}
