@@ -106,6 +106,7 @@ type aggState struct {
 	// group_concat
 	buf     []byte
 	hasText bool
+	sep     string // the row's separator (second argument)
 }
 
 func newAggState(spec *aggSpec) *aggState {
@@ -172,16 +173,30 @@ func (a *aggState) step(e *env) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if sp.name == "group_concat" && len(sp.args) == 2 && !v.IsNull() {
+		sv, err := sp.args[1].fn(e)
+		if err != nil {
+			return false, err
+		}
+		a.sep = textOf(sv)
+	}
+	return a.add(v), nil
+}
+
+// add adds the argument's value v of one row; changed reports that
+// min/max took it.
+func (a *aggState) add(v Value) (changed bool) {
+	sp := a.spec
 	if v.IsNull() {
 		// a NULL before any value still counts as a min()/max() hit for
 		// bare columns (SQLite's minmaxStep does not skip the load)
-		return (sp.name == "min" || sp.name == "max") && !a.hasBest, nil
+		return (sp.name == "min" || sp.name == "max") && !a.hasBest
 	}
 	v = norm(v)
 	if a.seen != nil {
 		k := string(appendKey(nil, v, sp.coll))
 		if _, dup := a.seen[k]; dup {
-			return false, nil
+			return false
 		}
 		a.seen[k] = struct{}{}
 	}
@@ -200,49 +215,25 @@ func (a *aggState) step(e *env) (changed bool, err error) {
 				n = column.MakeReal(toFloat(v))
 			}
 		}
-		// As SQLite's sumStep: an exact integer sum until a real arrives
-		// or it overflows, then Kahan-Babuska-Neumaier from there.
 		if n.Type() == column.Integer {
-			x := n.Int()
-			if !a.approx {
-				if r, ok := addInt(a.isum, x); ok {
-					a.isum = r
-				} else {
-					a.overflow = true
-					a.kbnInit(a.isum)
-					a.approx = true
-					a.kbnInt(x)
-				}
-			} else {
-				a.kbnInt(x)
-			}
+			a.sumInt(n.Int())
 		} else {
-			if !a.approx {
-				a.approx = true
-				a.kbnInit(a.isum)
-			} else {
-				a.overflow = false // a real after an overflow clears it, as in SQLite
-			}
-			a.kbn(n.Float())
+			a.sumReal(n.Float())
 		}
 	case "min", "max":
 		if !a.hasBest {
 			a.best, a.hasBest = v, true
-			return true, nil
+			return true
 		}
 		c := compareVals(v, a.best, sp.coll)
 		if sp.name == "min" && c < 0 || sp.name == "max" && c > 0 {
 			a.best = v
-			return true, nil
+			return true
 		}
 	case "group_concat":
 		sep := ","
 		if len(sp.args) == 2 {
-			sv, err := sp.args[1].fn(e)
-			if err != nil {
-				return false, err
-			}
-			sep = textOf(sv)
+			sep = a.sep
 		}
 		if a.hasText {
 			a.buf = append(a.buf, sep...)
@@ -250,7 +241,35 @@ func (a *aggState) step(e *env) (changed bool, err error) {
 		a.buf = append(a.buf, textOf(v)...)
 		a.hasText = true
 	}
-	return false, nil
+	return false
+}
+
+// sumInt and sumReal add to a sum as SQLite's sumStep: an exact integer
+// sum until a real arrives or it overflows, then Kahan-Babuska-Neumaier
+// from there.
+func (a *aggState) sumInt(x int64) {
+	if !a.approx {
+		if r, ok := addInt(a.isum, x); ok {
+			a.isum = r
+		} else {
+			a.overflow = true
+			a.kbnInit(a.isum)
+			a.approx = true
+			a.kbnInt(x)
+		}
+	} else {
+		a.kbnInt(x)
+	}
+}
+
+func (a *aggState) sumReal(f float64) {
+	if !a.approx {
+		a.approx = true
+		a.kbnInit(a.isum)
+	} else {
+		a.overflow = false // a real after an overflow clears it, as in SQLite
+	}
+	a.kbn(f)
 }
 
 func (a *aggState) final() (Value, error) {

@@ -44,6 +44,22 @@ type fromPlan struct {
 	width   int
 	where   []*conj
 	hasLeft bool
+	// used is the scope's set of columns the query reads; nil reads all
+	used map[int]bool
+}
+
+// need lists the columns of item it that the query reads, nil for all.
+func (fp *fromPlan) need(it *fromItem) []int {
+	if fp.used == nil {
+		return nil
+	}
+	need := []int{}
+	for j := range it.cols {
+		if fp.used[it.offset+j] {
+			need = append(need, j)
+		}
+	}
+	return need
 }
 
 // corePlan is one SELECT core (or VALUES).
@@ -64,7 +80,7 @@ type corePlan struct {
 }
 
 func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sqlparse.OrderTerm) (*corePlan, error) {
-	cs := &scope{parent: ls}
+	cs := &scope{parent: ls, used: map[int]bool{}}
 	cp := &corePlan{scope: cs, distinct: core.Distinct}
 	if core.Values != nil {
 		for i, row := range core.Values {
@@ -214,7 +230,9 @@ func (c *compiler) corePlan(core *sqlparse.SelectCore, ls *scope, orderBy []*sql
 		if r.x == nil {
 			col := cs.cols[r.idx]
 			i := r.idx
-			cp.proj = append(cp.proj, cexpr{fn: func(e *env) (Value, error) { return e.row[i], nil }, aff: col.aff, coll: col.coll})
+			cs.used[i] = true
+			cp.proj = append(cp.proj, cexpr{fn: func(e *env) (Value, error) { return e.row[i], nil },
+				vf: func(b *vbatch, _ []int32) (*vec, error) { return b.col(i) }, aff: col.aff, coll: col.coll})
 			cp.cols = append(cp.cols, outCol{name: r.name, aff: col.aff, coll: col.coll})
 			continue
 		}
@@ -403,7 +421,7 @@ func hasSubquery(x sqlparse.Node) bool {
 
 // fromPlan resolves a FROM clause into items and the core scope's columns.
 func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) {
-	fp := &fromPlan{}
+	fp := &fromPlan{used: cs.used}
 	var onExprs []struct {
 		item int
 		x    sqlparse.Expr
@@ -503,6 +521,9 @@ func (c *compiler) fromPlan(t sqlparse.TableExpr, cs *scope) (*fromPlan, error) 
 		it := fp.items[u[0]]
 		l, r := cs.cols[u[1]], cs.cols[u[2]]
 		li, ri := u[1], u[2]
+		if fp.used != nil {
+			fp.used[li], fp.used[ri] = true, true
+		}
 		lx := cexpr{fn: func(e *env) (Value, error) { return e.row[li], nil }, aff: l.aff, coll: l.coll}
 		rx := cexpr{fn: func(e *env) (Value, error) { return e.row[ri], nil }, aff: r.aff, coll: r.coll}
 		af, coll := compareAff(l.aff, r.aff), cmpColl(lx, rx)
@@ -709,13 +730,21 @@ func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
 		return out, nil
 	}
 	var rows [][]Value
-	if cp.from != nil {
+	var sbs []selBatch
+	vectorised := cp.from != nil && cp.from.vectorised()
+	switch {
+	case vectorised:
+		var err error
+		if sbs, err = cp.from.scanVec(e); err != nil {
+			return nil, err
+		}
+	case cp.from != nil:
 		var err error
 		rows, err = cp.from.run(e)
 		if err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		rows = [][]Value{{}}
 	}
 	width := len(cp.cols) + len(cp.extra)
@@ -737,7 +766,18 @@ func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
 		}
 		return r, nil
 	}
-	if !cp.isAgg {
+	switch {
+	case vectorised && cp.isAgg:
+		var err error
+		if out, err = cp.aggregateVec(e, sbs, project); err != nil {
+			return nil, err
+		}
+	case vectorised:
+		var err error
+		if out, err = cp.projectVec(sbs); err != nil {
+			return nil, err
+		}
+	case !cp.isAgg:
 		for _, row := range rows {
 			e.row = row
 			r, err := project(e)
@@ -746,7 +786,7 @@ func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
 			}
 			out = append(out, r)
 		}
-	} else {
+	default:
 		var err error
 		out, err = cp.aggregate(e, rows, project)
 		if err != nil {
@@ -775,6 +815,10 @@ type group struct {
 	keys   []Value
 	rep    []Value
 	states []*aggState
+	// repB and repI locate rep in a batch until the groups are finished
+	// (aggregateVec)
+	repB *tbatch
+	repI int32
 }
 
 func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Value, error)) ([][]Value, error) {
@@ -785,10 +829,6 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 		if sp.name == "min" || sp.name == "max" {
 			lastMinMax = k
 		}
-	}
-	width := 0
-	if cp.from != nil {
-		width = cp.from.width
 	}
 	for _, row := range rows {
 		e.row = row
@@ -827,6 +867,16 @@ func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Valu
 		if grp.rep == nil || changed {
 			grp.rep = row
 		}
+	}
+	return cp.finishGroups(e, order, project)
+}
+
+// finishGroups computes each group's aggregates, applies HAVING and
+// evaluates the result columns, in the order of the GROUP BY values.
+func (cp *corePlan) finishGroups(e *env, order []*group, project func(*env) ([]Value, error)) ([][]Value, error) {
+	width := 0
+	if cp.from != nil {
+		width = cp.from.width
 	}
 	if len(cp.groupBy) == 0 && len(order) == 0 {
 		grp := &group{rep: make([]Value, width)}
@@ -966,10 +1016,6 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 	itemRows := make([][][]Value, n)
 	scratch := make([]Value, fp.width)
 	for k, it := range fp.items {
-		rows, err := it.rows(e)
-		if err != nil {
-			return nil, err
-		}
 		var own []*conj
 		cands := fp.where
 		if it.left {
@@ -979,6 +1025,24 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			if !applied[cj] && onlyItem(cj.items, k) {
 				own = append(own, cj)
 			}
+		}
+		if it.table != nil && len(own) > 0 {
+			// a base table's own terms filter its batches
+			sbs, err := it.filterVec(e, own, fp.width, fp.need(it))
+			if err != nil {
+				return nil, err
+			}
+			if itemRows[k], err = rowsOf(sbs); err != nil {
+				return nil, err
+			}
+			for _, cj := range own {
+				applied[cj] = true
+			}
+			continue
+		}
+		rows, err := it.rows(e)
+		if err != nil {
+			return nil, err
 		}
 		if len(own) > 0 {
 			var kept [][]Value

@@ -52,6 +52,10 @@ type memTable struct {
 	// version (the struct carries both, so copies stay consistent).
 	version, cacheVer uint64
 	cache             [][]Value
+	// vcache is the rows cut into batches for the vectorised operators,
+	// with the vecs they have converted, valid while vcacheVer is version.
+	vcache    *tableVecs
+	vcacheVer uint64
 }
 
 var tableVersions atomic.Uint64
@@ -375,6 +379,7 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 	}()
 	x := &execCtx{db: db, args: args, now: time.Now(), goctx: ctx}
+	defer x.release()
 	c := &compiler{db: db, args: args}
 	defer c.closeSnaps()
 	switch st := st.(type) {

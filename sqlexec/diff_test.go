@@ -12,7 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	_ "modernc.org/sqlite"
+
+	"github.com/projstore/projstore/store"
 )
 
 // The differential tests run the same SQL on this engine and on SQLite
@@ -51,7 +54,25 @@ func openSQLite(t testing.TB) *sql.DB {
 }
 
 func newDiff(t testing.TB) (*DB, *sql.DB) {
-	ours := NewMemory(nil)
+	return newDiffOn(t, NewMemory(nil))
+}
+
+// newStoreDiff is newDiff with the tables in a store, read through
+// package column's scanner into memory the test checks for leaks.
+func newStoreDiff(t testing.TB) (*DB, *sql.DB) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() {
+		s.Close()
+		mem.AssertSize(t, 0)
+	})
+	return newDiffOn(t, OpenStore(s, mem))
+}
+
+func newDiffOn(t testing.TB, ours *DB) (*DB, *sql.DB) {
 	if _, err := ours.Exec(context.Background(), diffSchema); err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +389,12 @@ func TestDiffQueries(t *testing.T) {
 
 // TestDiffRandom compares random expressions over t; DIFF_N sets how many.
 func TestDiffRandom(t *testing.T) {
-	ours, ref := newDiff(t)
+	t.Run("memory", func(t *testing.T) { diffRandom(t, newDiff) })
+	t.Run("store", func(t *testing.T) { diffRandom(t, newStoreDiff) })
+}
+
+func diffRandom(t *testing.T, open func(testing.TB) (*DB, *sql.DB)) {
+	ours, ref := open(t)
 	n := 2000
 	if s := os.Getenv("DIFF_N"); s != "" {
 		n, _ = strconv.Atoi(s)
@@ -563,7 +589,12 @@ func sortStrings(s []string) {
 // subqueries, compounds) as multisets of rows; DIFF_N and DIFF_SEED
 // apply.
 func TestDiffRandomQueries(t *testing.T) {
-	ours, ref := newDiff(t)
+	t.Run("memory", func(t *testing.T) { diffRandomQueries(t, newDiff) })
+	t.Run("store", func(t *testing.T) { diffRandomQueries(t, newStoreDiff) })
+}
+
+func diffRandomQueries(t *testing.T, open func(testing.TB) (*DB, *sql.DB)) {
+	ours, ref := open(t)
 	n := 1500
 	if s := os.Getenv("DIFF_N"); s != "" {
 		n, _ = strconv.Atoi(s)

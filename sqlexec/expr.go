@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/projstore/projstore/column"
 	"github.com/projstore/projstore/sqlexec/sqlparse"
 	"github.com/projstore/projstore/store"
@@ -32,8 +34,12 @@ type execCtx struct {
 	args  []Value
 	now   time.Time
 	goctx context.Context
-	// scans caches each table's rows for the statement.
+	// scans caches each table's rows for the statement, vecs its
+	// batches; held are the Arrow records those keep (released when the
+	// statement ends).
 	scans map[*memTable][][]Value
+	vecs  map[*memTable]*tableVecs
+	held  []arrow.RecordBatch
 	// trigScope and trigEnv hold NEW and OLD while a trigger body runs.
 	trigScope *scope
 	trigEnv   *env
@@ -49,6 +55,9 @@ type cexpr struct {
 	coll     collation
 	explicit bool // the collation was given by COLLATE
 	isConst  bool
+	// vf, when set, evaluates the expression over a batch (vkernel.go);
+	// without it evalVec calls fn for each row.
+	vf vfn
 }
 
 // scopeCol is one column visible in a FROM clause.
@@ -83,6 +92,9 @@ type scope struct {
 	// refs collects the indexes of this level's columns referenced while
 	// compiling, for join planning; nil when not tracked.
 	refs map[int]bool
+	// used, when set, collects every column of this level that the query
+	// reads (from any level), so that scans read only those (vecsOf).
+	used map[int]bool
 	// aliases are result-column aliases usable in WHERE/GROUP BY/HAVING
 	// (SQLite allows them where no column has the name).
 	aliases    map[string]sqlparse.Expr
@@ -147,11 +159,15 @@ func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
 		return c.column(x, s)
 	case *sqlparse.Param:
 		idx := x.Index
-		return cexpr{fn: func(e *env) (Value, error) {
+		fn := func(e *env) (Value, error) {
 			if idx < 1 || idx > len(e.x.args) {
 				return null, nil
 			}
 			return e.x.args[idx-1], nil
+		}
+		return cexpr{fn: fn, vf: func(b *vbatch, sel []int32) (*vec, error) {
+			v, _ := fn(&b.e)
+			return broadcast(v, b.tb.n), nil
 		}}, nil
 	case *sqlparse.Unary:
 		if x.Op == sqlparse.OpNeg {
@@ -174,6 +190,12 @@ func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
 			r = cexpr{fn: func(e *env) (Value, error) {
 				v, err := f(e)
 				return negate(v), err
+			}, vf: func(b *vbatch, sel []int32) (*vec, error) {
+				v, err := evalVec(a, b, sel)
+				if err != nil {
+					return nil, err
+				}
+				return vNeg(v, sel, b.tb.n), nil
 			}}
 		case sqlparse.OpPlus:
 			r = cexpr{fn: f, coll: a.coll, explicit: a.explicit}
@@ -196,6 +218,12 @@ func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
 					return null, nil
 				}
 				return boolVal(!b), nil
+			}, vf: func(b *vbatch, sel []int32) (*vec, error) {
+				v, err := evalVec(a, b, sel)
+				if err != nil {
+					return nil, err
+				}
+				return vNot(v, sel, b.tb.n), nil
 			}}
 		default:
 			return cexpr{}, fmt.Errorf("unsupported unary operator")
@@ -213,6 +241,12 @@ func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
 		return cexpr{fn: func(e *env) (Value, error) {
 			v, err := a.fn(e)
 			return boolVal(v.IsNull() != not), err
+		}, vf: func(b *vbatch, sel []int32) (*vec, error) {
+			v, err := evalVec(a, b, sel)
+			if err != nil {
+				return nil, err
+			}
+			return vIsNull(v, not, sel, b.tb.n), nil
 		}, isConst: a.isConst}, nil
 	case *sqlparse.Collate:
 		a, err := c.compile(x.X, s)
@@ -407,10 +441,15 @@ func (c *compiler) column(x *sqlparse.Column, s *scope) (cexpr, error) {
 			if sc.refs != nil {
 				sc.refs[idx] = true
 			}
+			if sc.used != nil {
+				sc.used[idx] = true
+			}
 			d, i := depth, idx
 			var fn evalFn
+			var vf vfn
 			if d == 0 {
 				fn = func(e *env) (Value, error) { return e.row[i], nil }
+				vf = func(b *vbatch, _ []int32) (*vec, error) { return b.col(i) }
 			} else {
 				fn = func(e *env) (Value, error) {
 					for k := 0; k < d; k++ {
@@ -419,7 +458,7 @@ func (c *compiler) column(x *sqlparse.Column, s *scope) (cexpr, error) {
 					return e.row[i], nil
 				}
 			}
-			return cexpr{fn: fn, aff: col.aff, coll: col.coll}, nil
+			return cexpr{fn: fn, vf: vf, aff: col.aff, coll: col.coll}, nil
 		}
 		if x.Table == "" && sc.aliases != nil && depth == 0 {
 			if a, ok := sc.aliases[strings.ToLower(x.Name)]; ok && sc.aliasDepth < 8 {
@@ -557,8 +596,68 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 	default:
 		return cexpr{}, fmt.Errorf("unsupported operator %v", x.Op)
 	}
+	r.vf = binaryVec(x.Op, a, b, lazy)
 	r.isConst = isConst
 	return c.fold(r)
+}
+
+// binaryVec is the vectorised form of a binary operator, nil for those
+// evaluated a row at a time.
+func binaryVec(op sqlparse.Op, a, b cexpr, lazy bool) vfn {
+	switch op {
+	case sqlparse.OpAnd, sqlparse.OpOr:
+		and := op == sqlparse.OpAnd
+		return func(bt *vbatch, sel []int32) (*vec, error) {
+			va, err := evalVec(a, bt, sel)
+			if err != nil {
+				return nil, err
+			}
+			// as the scalar form: the right side is skipped where the
+			// left decides only when it is costly (a subquery)
+			rsel := sel
+			if lazy {
+				rsel = undecided(and, va, sel)
+			}
+			vb, err := evalVec(b, bt, rsel)
+			if err != nil {
+				return nil, err
+			}
+			return vLogic(and, va, vb, sel, bt.tb.n), nil
+		}
+	case sqlparse.OpAdd, sqlparse.OpSub, sqlparse.OpMul, sqlparse.OpDiv, sqlparse.OpRem:
+		ch := map[sqlparse.Op]byte{sqlparse.OpAdd: '+', sqlparse.OpSub: '-', sqlparse.OpMul: '*', sqlparse.OpDiv: '/', sqlparse.OpRem: '%'}[op]
+		return func(bt *vbatch, sel []int32) (*vec, error) {
+			va, vb, err := evalBoth(a, b, bt, sel)
+			if err != nil {
+				return nil, err
+			}
+			return vArith(ch, va, vb, sel, bt.tb.n), nil
+		}
+	case sqlparse.OpLt, sqlparse.OpLe, sqlparse.OpGt, sqlparse.OpGe, sqlparse.OpEq, sqlparse.OpNe:
+		ch := map[sqlparse.Op]byte{sqlparse.OpLt: '<', sqlparse.OpLe: 'l', sqlparse.OpGt: '>', sqlparse.OpGe: 'g', sqlparse.OpEq: '=', sqlparse.OpNe: '!'}[op]
+		af := compareAff(a.aff, b.aff)
+		coll := cmpColl(a, b)
+		return func(bt *vbatch, sel []int32) (*vec, error) {
+			va, vb, err := evalBoth(a, b, bt, sel)
+			if err != nil {
+				return nil, err
+			}
+			return vCompare(ch, va, vb, sel, bt.tb.n, af, coll), nil
+		}
+	}
+	return nil
+}
+
+func evalBoth(a, b cexpr, bt *vbatch, sel []int32) (*vec, *vec, error) {
+	va, err := evalVec(a, bt, sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	vb, err := evalVec(b, bt, sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	return va, vb, nil
 }
 
 // holds reports whether x is true for e: NULL, like false, does not hold.

@@ -37,6 +37,10 @@ func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow
 	if s.rowid {
 		cols = append(append(cols, s.cols...), "rowid")
 	}
+	return s.scan(ctx, mem, cols, fn)
+}
+
+func (s *txSource) scan(ctx context.Context, mem memory.Allocator, cols []string, fn func(arrow.RecordBatch) error) error {
 	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols})
 	if err != nil {
 		return err
@@ -48,6 +52,37 @@ func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow
 		}
 	}
 	return sc.Err()
+}
+
+// width implements projector: the table's columns, then the rowid.
+func (s *txSource) width() int {
+	if s.rowid {
+		return len(s.cols) + 1
+	}
+	return len(s.cols)
+}
+
+// scanColumns implements projector: the scanner decodes only the
+// columns need (by index; the rowid is the last).
+func (s *txSource) scanColumns(ctx context.Context, mem memory.Allocator, need []int, fn func(arrow.RecordBatch) error) error {
+	cols := make([]string, len(need))
+	for k, j := range need {
+		if j < len(s.cols) {
+			cols[k] = s.cols[j]
+		} else {
+			cols[k] = "rowid"
+		}
+	}
+	if len(cols) == 0 {
+		// count(*) and the like read no column, but the batches must
+		// still count the rows: read the cheapest column, the rowid (in
+		// the key) when there is one
+		cols = []string{s.cols[0]}
+		if s.rowid {
+			cols[0] = "rowid"
+		}
+	}
+	return s.scan(ctx, mem, cols, fn)
 }
 
 // AttachTx makes every table of tx's catalog readable by queries, through

@@ -110,6 +110,7 @@ func (db *DB) fire(x *execCtx, t *memTable, trs []*triggerDef, newRow, oldRow []
 		err := func() error {
 			defer func() { tr.firing = false }()
 			bx := &execCtx{db: db, args: x.args, now: x.now, goctx: x.goctx, trigScope: ts, trigEnv: te}
+			defer bx.release()
 			te.x = bx
 			c := &compiler{db: db}
 			defer c.closeSnaps()
