@@ -220,7 +220,7 @@ type tableVecs struct {
 // Values), or an Arrow record of the store's scanner.
 type tbatch struct {
 	n    int
-	rows [][]Value        // in-memory tables
+	rows [][]Value         // in-memory tables
 	rec  arrow.RecordBatch // store tables
 	// at maps a column of the table to its column in rec, -1 for one the
 	// query does not read (projected away: NULL)
