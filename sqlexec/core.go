@@ -709,7 +709,9 @@ func renameCols(p *selectPlan, d *cteDef) error {
 // ---------------------------------------------------------------------------
 // Execution
 
-func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
+// exec runs the core; max, when not negative, is the number of rows
+// the caller needs (LIMIT plus OFFSET, with nothing to sort or merge).
+func (cp *corePlan) exec(lenv *env, max int64) ([][]Value, error) {
 	e := &env{outer: lenv, x: lenv.x}
 	var out [][]Value
 	if cp.values != nil {
@@ -730,14 +732,9 @@ func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
 		return out, nil
 	}
 	var rows [][]Value
-	var sbs []selBatch
 	vectorised := cp.from != nil && cp.from.vectorised()
 	switch {
 	case vectorised:
-		var err error
-		if sbs, err = cp.from.scanVec(e); err != nil {
-			return nil, err
-		}
 	case cp.from != nil:
 		var err error
 		rows, err = cp.from.run(e)
@@ -769,12 +766,12 @@ func (cp *corePlan) exec(lenv *env) ([][]Value, error) {
 	switch {
 	case vectorised && cp.isAgg:
 		var err error
-		if out, err = cp.aggregateVec(e, sbs, project); err != nil {
+		if out, err = cp.aggregateVec(e, project); err != nil {
 			return nil, err
 		}
 	case vectorised:
 		var err error
-		if out, err = cp.projectVec(sbs); err != nil {
+		if out, err = cp.projectVec(e, max); err != nil {
 			return nil, err
 		}
 	case !cp.isAgg:
@@ -815,10 +812,10 @@ type group struct {
 	keys   []Value
 	rep    []Value
 	states []*aggState
-	// repB and repI locate rep in a batch until the groups are finished
+	// repSet and repAt mark the row of a batch to become rep
 	// (aggregateVec)
-	repB *tbatch
-	repI int32
+	repSet *vbatch
+	repAt  int32
 }
 
 func (cp *corePlan) aggregate(e *env, rows [][]Value, project func(*env) ([]Value, error)) ([][]Value, error) {
@@ -1028,13 +1025,15 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 		}
 		if it.table != nil && len(own) > 0 {
 			// a base table's own terms filter its batches
-			sbs, err := it.filterVec(e, own, fp.width, fp.need(it))
+			var rows [][]Value
+			err := it.filterVec(e, own, fp.width, fp.need(it), func(sb selBatch) (err error) {
+				rows, err = sb.rows(rows)
+				return err
+			})
 			if err != nil {
 				return nil, err
 			}
-			if itemRows[k], err = rowsOf(sbs); err != nil {
-				return nil, err
-			}
+			itemRows[k] = rows
 			for _, cj := range own {
 				applied[cj] = true
 			}

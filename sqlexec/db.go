@@ -1479,7 +1479,9 @@ func decodeColumn(a arrow.Array, dst []Value, stride int) error {
 	case *array.String:
 		for i := 0; i < n; i++ {
 			if a.IsValid(i) {
-				dst[i*stride] = column.MakeText(a.Value(i))
+				// a copy: the value outlives the record, whose memory
+				// goes back to its allocator
+				dst[i*stride] = column.MakeText(strings.Clone(a.Value(i)))
 			}
 		}
 		return nil

@@ -275,6 +275,11 @@ func TestDiffExpressions(t *testing.T) {
 }
 
 var diffQueries = []string{
+	// a nonzero integer literal makes OR true before the other side runs
+	"SELECT (2 OR abs(i)) FROM t ORDER BY id", "SELECT (abs(i) OR -3) FROM t ORDER BY id",
+	"SELECT (i OR abs(i)) FROM t ORDER BY id", "SELECT (0.5 OR abs(i)) FROM t ORDER BY id",
+	"SELECT (abs(i) OR TRUE), (0x10 OR abs(i)) FROM t ORDER BY id", "SELECT count(*) FROM t WHERE abs(i) OR 2",
+	"SELECT * FROM (SELECT (-0) AS a, s AS b FROM t) WHERE (r OR -1)", "SELECT * FROM (SELECT s AS b FROM t) WHERE (r OR 1)",
 	// aggregates
 	"SELECT count(*), count(i), count(s), sum(i), total(i), avg(i), min(i), max(i) FROM t",
 	"SELECT sum(r), total(r), avg(r), min(r), max(r), min(s), max(s), min(b), max(b), min(x), max(x) FROM t",

@@ -34,12 +34,13 @@ type execCtx struct {
 	args  []Value
 	now   time.Time
 	goctx context.Context
-	// scans caches each table's rows for the statement, vecs its
-	// batches; held are the Arrow records those keep (released when the
-	// statement ends).
-	scans map[*memTable][][]Value
-	vecs  map[*memTable]*tableVecs
-	held  []arrow.RecordBatch
+	// scans caches each table's rows for the statement; vecs its batches
+	// when read whole (scanTable), scanned the tables read once; held are
+	// the Arrow records vecs keep (released when the statement ends).
+	scans   map[*memTable][][]Value
+	vecs    map[*memTable]*tableVecs
+	scanned map[*memTable]bool
+	held    []arrow.RecordBatch
 	// trigScope and trigEnv hold NEW and OLD while a trigger body runs.
 	trigScope *scope
 	trigEnv   *env
@@ -510,6 +511,13 @@ func (c *compiler) binary(x *sqlparse.Binary, s *scope) (cexpr, error) {
 	b, err := c.compile(x.Y, s)
 	if err != nil {
 		return cexpr{}, err
+	}
+	// After names are resolved, SQLite's code generator
+	// (sqlite3ExprSimplifiedAndOr) makes x OR y the constant 1 when
+	// either side is TRUE or a positive integer literal: the other side
+	// is never evaluated.
+	if x.Op == sqlparse.OpOr && (isTrueLit(x.X) || isTrueLit(x.Y)) {
+		return constExpr(one), nil
 	}
 	fa, fb := a.fn, b.fn
 	isConst := a.isConst && b.isConst
@@ -1156,6 +1164,23 @@ func appendKey(dst []byte, v Value, c collation) []byte {
 	dst = strconv.AppendInt(dst, int64(len(v.Text())), 10)
 	dst = append(dst, ':')
 	return append(dst, v.Text()...)
+}
+
+// isTrueLit is SQLite's ExprAlwaysTrue: TRUE, or an integer literal
+// other than 0 (a negative number is an expression, not a literal).
+func isTrueLit(x sqlparse.Expr) bool {
+	l, ok := x.(*sqlparse.Literal)
+	if !ok {
+		return false
+	}
+	switch l.Kind {
+	case sqlparse.TrueLit:
+		return true
+	case sqlparse.IntLit:
+		v, err := literalValue(l, false)
+		return err == nil && v.Type() == column.Integer && v.Int() != 0
+	}
+	return false
 }
 
 func isFalseLit(x sqlparse.Expr) bool {

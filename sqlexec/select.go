@@ -367,13 +367,17 @@ func (p *selectPlan) execCtx(outer *env, x *execCtx) (*resultSet, error) {
 		}
 	}
 	// materialise recursive CTEs lazily: handled by the table source.
-	rows, err := p.cores[0].exec(lenv)
+	max := int64(-1)
+	if limit >= 0 && len(p.cores) == 1 && len(p.order) == 0 && !p.cores[0].distinct {
+		max = limit + offset
+	}
+	rows, err := p.cores[0].exec(lenv, max)
 	if err != nil {
 		return nil, err
 	}
 	width := len(p.cols)
 	for i, op := range p.ops {
-		right, err := p.cores[i+1].exec(lenv)
+		right, err := p.cores[i+1].exec(lenv, -1)
 		if err != nil {
 			return nil, err
 		}

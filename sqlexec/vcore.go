@@ -1,6 +1,7 @@
 package sqlexec
 
 import (
+	"errors"
 	"math"
 
 	"github.com/projstore/projstore/column"
@@ -26,9 +27,10 @@ func (fp *fromPlan) vectorised() bool {
 	return len(fp.items) == 1 && fp.items[0].table != nil && !fp.items[0].left
 }
 
-// scanVec scans the single table of fp and filters its batches by every
-// WHERE term.
-func (fp *fromPlan) scanVec(e *env) ([]selBatch, error) {
+// scanVec scans the single table of fp, filters its batches by every
+// WHERE term and calls fn with each batch that keeps a row. A batch is
+// valid only during the call.
+func (fp *fromPlan) scanVec(e *env, fn func(selBatch) error) error {
 	it := fp.items[0]
 	var consts, own []*conj
 	for _, cj := range fp.where {
@@ -44,85 +46,88 @@ func (fp *fromPlan) scanVec(e *env) ([]selBatch, error) {
 		e.row = make([]Value, fp.width)
 		ok, err := allHold(consts, e)
 		if err != nil || !ok {
-			return nil, err
+			return err
 		}
 	}
-	return it.filterVec(e, own, fp.width, fp.need(it))
+	return it.filterVec(e, own, fp.width, fp.need(it), fn)
 }
 
 // filterVec reads the batches of a base-table item (the columns need,
-// nil for all) and keeps the rows where every one of conds holds.
-func (it *fromItem) filterVec(e *env, conds []*conj, width int, need []int) ([]selBatch, error) {
-	tv, err := e.x.vecsOf(it.table, need)
-	if err != nil {
-		return nil, err
-	}
+// nil for all) and calls fn with the rows of each where every one of
+// conds holds.
+func (it *fromItem) filterVec(e *env, conds []*conj, width int, need []int, fn func(selBatch) error) error {
 	ctx := e.x.ctx()
-	var out []selBatch
-	for _, tb := range tv.batches {
+	return e.x.scanTable(it.table, need, func(tb *tbatch) error {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		b := newVBatch(tb, it.offset, width, e)
 		sel := identity(tb.n)
 		for _, cj := range conds {
 			v, err := evalVec(cj.x, b, sel)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if sel = truthSel(v, sel); len(sel) == 0 {
-				break
+				return nil
 			}
 		}
-		if len(sel) > 0 {
-			out = append(out, selBatch{b, sel})
+		return fn(selBatch{b, sel})
+	})
+}
+
+// rows materialises the selected rows.
+func (sb selBatch) rows(out [][]Value) ([][]Value, error) {
+	for _, i := range sb.sel {
+		r, err := sb.b.tb.row(i)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-// rowsOf materialises the selected rows of batches.
-func rowsOf(sbs []selBatch) ([][]Value, error) {
-	n := 0
-	for _, sb := range sbs {
-		n += len(sb.sel)
-	}
-	out := make([][]Value, 0, n)
-	for _, sb := range sbs {
-		for _, i := range sb.sel {
-			r, err := sb.b.tb.row(i)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
+// errEnough stops a scan that has produced the rows it was asked for.
+var errEnough = errors.New("sqlexec: enough rows")
 
 // projectVec evaluates the result columns (and ORDER BY's extra ones)
-// over the selected rows.
-func (cp *corePlan) projectVec(sbs []selBatch) ([][]Value, error) {
+// over the selected rows, stopping after max rows (max < 0: all).
+func (cp *corePlan) projectVec(e *env, max int64) ([][]Value, error) {
 	exprs := append(append([]cexpr(nil), cp.proj...), cp.extra...)
 	w := len(exprs)
 	var out [][]Value
 	vs := make([]*vec, w)
-	for _, sb := range sbs {
+	if max == 0 {
+		return nil, nil
+	}
+	err := cp.from.scanVec(e, func(sb selBatch) error {
+		sel := sb.sel
+		if max >= 0 && int64(len(out)+len(sel)) > max {
+			sel = sel[:max-int64(len(out))]
+		}
 		for k, x := range exprs {
-			v, err := evalVec(x, sb.b, sb.sel)
+			v, err := evalVec(x, sb.b, sel)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			vs[k] = v
 		}
-		flat := make([]Value, len(sb.sel)*w)
-		for p, i := range sb.sel {
+		flat := make([]Value, len(sel)*w)
+		for p, i := range sel {
 			r := flat[p*w : (p+1)*w : (p+1)*w]
 			for k, v := range vs {
-				r[k] = v.at(i)
+				r[k] = v.owned(i)
 			}
 			out = append(out, r)
 		}
+		if max >= 0 && int64(len(out)) >= max {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && err != errEnough {
+		return nil, err
 	}
 	return out, nil
 }
@@ -140,7 +145,7 @@ type groupTable struct {
 // aggregateVec is aggregate over filtered batches: GROUP BY terms and
 // aggregate arguments are evaluated a batch at a time, sums, counts and
 // min/max of typed vecs updated in typed loops.
-func (cp *corePlan) aggregateVec(e *env, sbs []selBatch, project func(*env) ([]Value, error)) ([][]Value, error) {
+func (cp *corePlan) aggregateVec(e *env, project func(*env) ([]Value, error)) ([][]Value, error) {
 	gt := &groupTable{ints: map[int64]*group{}, strs: map[string]*group{}}
 	lastMinMax := -1
 	for k, sp := range cp.aggs {
@@ -151,16 +156,12 @@ func (cp *corePlan) aggregateVec(e *env, sbs []selBatch, project func(*env) ([]V
 	keys := make([]*vec, len(cp.groupBy))
 	var gs []*group
 	var changed []bool
-	ctx := e.x.ctx()
-	for _, sb := range sbs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	err := cp.from.scanVec(e, func(sb selBatch) error {
 		b, sel := sb.b, sb.sel
 		for g, x := range cp.groupBy {
 			v, err := evalVec(x, b, sel)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			keys[g] = v
 		}
@@ -173,24 +174,31 @@ func (cp *corePlan) aggregateVec(e *env, sbs []selBatch, project func(*env) ([]V
 		}
 		for k, sp := range cp.aggs {
 			if err := stepVec(k, sp, b, sel, gs, changed, k == lastMinMax); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		// bare columns read the group's first row, then each row that
-		// the last min() or max() takes its value from
-		for p, i := range sel {
+		// the last min() or max() takes its value from; the last such row
+		// of the batch is the one kept
+		for p := range sel {
 			grp := gs[p]
-			if grp.repB == nil || lastMinMax >= 0 && changed[p] {
-				grp.repB, grp.repI = b.tb, i
+			if grp.rep == nil && grp.repSet != b || lastMinMax >= 0 && changed[p] {
+				grp.repSet, grp.repAt = b, int32(p)
 			}
 		}
-	}
-	for _, grp := range gt.order {
-		r, err := grp.repB.row(grp.repI)
-		if err != nil {
-			return nil, err
+		for p, i := range sel {
+			if grp := gs[p]; grp.repSet == b && grp.repAt == int32(p) {
+				r, err := b.tb.row(i)
+				if err != nil {
+					return err
+				}
+				grp.rep = r
+			}
 		}
-		grp.rep = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return cp.finishGroups(e, gt.order, project)
 }

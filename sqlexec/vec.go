@@ -2,6 +2,7 @@ package sqlexec
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -29,6 +30,9 @@ type vec struct {
 	reals []float64
 	texts []string
 	anys  []Value
+	// borrowed: texts point into an Arrow record's memory, which goes
+	// back to its allocator when the batch is done; owned copies them
+	borrowed bool
 }
 
 type vkind uint8
@@ -56,6 +60,21 @@ func (v *vec) at(i int32) Value {
 		return column.MakeText(v.texts[i])
 	}
 	return v.anys[i]
+}
+
+// owned returns row i as a Value that may outlive the batch.
+func (v *vec) owned(i int32) Value {
+	x := v.at(i)
+	if !v.borrowed {
+		return x
+	}
+	switch x.Type() {
+	case column.Text:
+		return column.MakeText(strings.Clone(x.Text()))
+	case column.Blob:
+		return column.MakeBlobString(strings.Clone(x.Text()))
+	}
+	return x
 }
 
 // newVec returns a vec of n rows of kind k, without NULLs.
@@ -132,7 +151,7 @@ func vecOfArray(a arrow.Array) (*vec, error) {
 	case *array.Float64:
 		v.kind, v.reals = vReal, a.Float64Values()
 	case *array.String:
-		v.kind, v.texts = vText, make([]string, n)
+		v.kind, v.texts, v.borrowed = vText, make([]string, n), true
 		for i := range v.texts {
 			v.texts[i] = a.Value(i)
 		}
@@ -209,8 +228,8 @@ func vecOfRows(rows [][]Value, j int) *vec {
 	return v
 }
 
-// tableVecs is a table read for the vectorised operators: its batches,
-// each converting a column to a vec on first use.
+// tableVecs is a table read whole for the vectorised operators: its
+// batches, each converting a column to a vec on first use.
 type tableVecs struct {
 	batches []*tbatch
 	width   int // columns per row (the table's, then the rowid)
@@ -260,7 +279,7 @@ func (b *tbatch) row(i int32) ([]Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r[j] = v.at(i)
+		r[j] = v.owned(i)
 	}
 	return r, nil
 }
@@ -272,62 +291,68 @@ type projector interface {
 	width() int // columns of a full row
 }
 
-// vecsOf reads table t for the statement of x: in-memory rows are cut
-// into batches (and kept with the table until it changes); a store
-// table's Arrow records, of the columns need (nil: all), are held until
-// the statement ends (x.release).
-func (x *execCtx) vecsOf(t *memTable, need []int) (*tableVecs, error) {
+// scanTable calls fn with each batch of table t, reading the columns
+// need (nil: all). In-memory rows are cut into batches once and kept
+// with the table until it changes. A store table streams: a batch is
+// valid only during its call, so a scan holds one batch of memory at a
+// time, except that a table scanned again in the same statement (a
+// correlated subquery runs once per outer row) is read whole, once, and
+// held until the statement ends (x.release).
+func (x *execCtx) scanTable(t *memTable, need []int, fn func(*tbatch) error) error {
+	tv, err := x.tableVecs(t, need)
+	if err != nil {
+		return err
+	}
+	if tv != nil {
+		for _, tb := range tv.batches {
+			if err := fn(tb); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return x.readStore(t, need, func(tb *tbatch) error { return fn(tb) })
+}
+
+// tableVecs returns the batches of t when they are (or are to be) kept
+// whole, nil when t is to be streamed.
+func (x *execCtx) tableVecs(t *memTable, need []int) (*tableVecs, error) {
 	if tv, ok := x.vecs[t]; ok {
 		return tv, nil
 	}
-	if t.src == nil && t.vcache != nil && t.vcacheVer == t.version {
-		return t.vcache, nil
-	}
-	var tv *tableVecs
 	if t.src == nil {
+		if t.vcache != nil && t.vcacheVer == t.version {
+			return t.vcache, nil
+		}
 		rows, err := t.scanRows(x)
 		if err != nil {
 			return nil, err
 		}
-		tv = &tableVecs{width: len(t.def.Columns) + 1}
+		tv := &tableVecs{width: len(t.def.Columns) + 1}
 		for start := 0; start < len(rows); start += scanBatchRows {
 			end := min(start+scanBatchRows, len(rows))
 			tv.batches = append(tv.batches, &tbatch{n: end - start, rows: rows[start:end:end], cols: make([]*vec, tv.width)})
 		}
 		t.vcache, t.vcacheVer = tv, t.version
-	} else {
-		tv = &tableVecs{}
-		var at []int
-		keep := func(rec arrow.RecordBatch) error {
-			rec.Retain()
-			x.held = append(x.held, rec)
-			if at == nil {
-				// every column, in the table's order
-				at = make([]int, rec.NumCols())
-				for j := range at {
-					at[j] = j
-				}
-			}
-			tv.width = len(at)
-			tv.batches = append(tv.batches, &tbatch{n: int(rec.NumRows()), rec: rec, at: at, cols: make([]*vec, len(at))})
-			return nil
-		}
-		var err error
-		if p, ok := t.src.(projector); ok && need != nil {
-			at = make([]int, p.width())
-			for j := range at {
-				at[j] = -1
-			}
-			for k, j := range need {
-				at[j] = k
-			}
-			err = p.scanColumns(x.ctx(), x.db.mem, need, keep)
-		} else {
-			err = t.src.Scan(x.ctx(), x.db.mem, keep)
-		}
-		if err != nil {
-			return nil, err
-		}
+		return tv, nil
+	}
+	if x.scanned == nil {
+		x.scanned = map[*memTable]bool{}
+	}
+	if !x.scanned[t] {
+		x.scanned[t] = true
+		return nil, nil
+	}
+	tv := &tableVecs{}
+	err := x.readStore(t, need, func(tb *tbatch) error {
+		tb.rec.Retain()
+		x.held = append(x.held, tb.rec)
+		tv.batches = append(tv.batches, tb)
+		tv.width = len(tb.at)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if x.vecs == nil {
 		x.vecs = map[*memTable]*tableVecs{}
@@ -336,11 +361,37 @@ func (x *execCtx) vecsOf(t *memTable, need []int) (*tableVecs, error) {
 	return tv, nil
 }
 
+// readStore reads a store table's records as batches.
+func (x *execCtx) readStore(t *memTable, need []int, fn func(*tbatch) error) error {
+	var at []int
+	each := func(rec arrow.RecordBatch) error {
+		if at == nil {
+			// every column, in the table's order
+			at = make([]int, rec.NumCols())
+			for j := range at {
+				at[j] = j
+			}
+		}
+		return fn(&tbatch{n: int(rec.NumRows()), rec: rec, at: at, cols: make([]*vec, len(at))})
+	}
+	if p, ok := t.src.(projector); ok && need != nil {
+		at = make([]int, p.width())
+		for j := range at {
+			at[j] = -1
+		}
+		for k, j := range need {
+			at[j] = k
+		}
+		return p.scanColumns(x.ctx(), x.db.mem, need, each)
+	}
+	return t.src.Scan(x.ctx(), x.db.mem, each)
+}
+
 // release gives back what the statement held: the Arrow records of store
-// tables read by the vectorised operators.
+// tables kept for repeated scans.
 func (x *execCtx) release() {
 	for _, r := range x.held {
 		r.Release()
 	}
-	x.held, x.vecs = nil, nil
+	x.held, x.vecs, x.scanned = nil, nil, nil
 }

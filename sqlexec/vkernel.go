@@ -38,11 +38,24 @@ func (b *vbatch) load(i int32) error {
 	if b.loaded == i {
 		return nil
 	}
-	r, err := b.tb.row(i)
-	if err != nil {
-		return err
+	tb := b.tb
+	if tb.rows != nil {
+		copy(b.e.row[b.off:], tb.rows[i])
+	} else {
+		// the values borrow the batch's memory: evalVec marks what it
+		// computes from them borrowed
+		row := b.e.row[b.off:]
+		for j := range tb.cols {
+			if j >= len(row) {
+				break
+			}
+			v, err := tb.col(j)
+			if err != nil {
+				return err
+			}
+			row[j] = v.at(i)
+		}
 	}
-	copy(b.e.row[b.off:], r)
 	b.loaded = i
 	return nil
 }
@@ -74,6 +87,7 @@ func evalVec(x cexpr, b *vbatch, sel []int32) (*vec, error) {
 		return broadcast(v, n), nil
 	}
 	out := newVec(vAny, n)
+	out.borrowed = b.tb.rec != nil
 	for _, i := range sel {
 		if err := b.load(i); err != nil {
 			return nil, err
