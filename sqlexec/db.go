@@ -362,7 +362,7 @@ func (db *DB) run(ctx context.Context, sql string, args []any, emit func(*result
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rs, n, err := db.execStmt(ctx, s.Stmt(), vals)
+		rs, n, err := db.execStmt(ctx, s.Stmt(), vals, nil)
 		if err != nil {
 			return err
 		}
@@ -372,7 +372,7 @@ func (db *DB) run(ctx context.Context, sql string, args []any, emit func(*result
 }
 
 // execStmt runs one statement; a panic in the executor becomes an error.
-func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs *resultSet, n int64, err error) {
+func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value, sink *rowSink) (rs *resultSet, n int64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rs, n, err = nil, 0, fmt.Errorf("sqlexec: internal error: %v", r)
@@ -388,9 +388,24 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		if err != nil {
 			return nil, 0, err
 		}
+		if sink != nil {
+			if err := sink.start(p.cols); err != nil {
+				return nil, 0, err
+			}
+			streamed, err := p.stream(x, sink.rows)
+			if err != nil {
+				return nil, 0, &RunError{Err: err}
+			}
+			if streamed {
+				return nil, 0, nil
+			}
+		}
 		rs, err := p.execCtx(nil, x)
 		if err != nil {
 			return nil, 0, &RunError{Err: err}
+		}
+		if sink != nil {
+			return nil, 0, sink.rows(rs.rows)
 		}
 		return rs, 0, nil
 	case *sqlparse.CreateTable:

@@ -404,6 +404,42 @@ func (p *selectPlan) execCtx(outer *env, x *execCtx) (*resultSet, error) {
 	return &resultSet{cols: p.cols, rows: rows}, nil
 }
 
+// stream runs p as a top-level query and hands its rows to emit a batch
+// at a time as the scan produces them. It reports false, having done
+// nothing, when p must be materialised first: a compound, ORDER BY,
+// aggregate, DISTINCT or a FROM clause other than one table.
+func (p *selectPlan) stream(x *execCtx, emit func([][]Value) error) (bool, error) {
+	if p.rec != nil || len(p.cores) != 1 || len(p.order) > 0 || p.nExtra > 0 {
+		return false, nil
+	}
+	cp := p.cores[0]
+	if cp.values != nil || cp.from == nil || !cp.from.vectorised() || cp.isAgg || cp.distinct {
+		return false, nil
+	}
+	lenv := &env{x: x}
+	limit, offset := int64(-1), int64(0)
+	if p.limit != nil {
+		v, err := p.limit.fn(lenv)
+		if err != nil {
+			return true, err
+		}
+		if limit, err = limitValue(v); err != nil {
+			return true, err
+		}
+		if p.offset != nil {
+			v, err := p.offset.fn(lenv)
+			if err != nil {
+				return true, err
+			}
+			if offset, err = limitValue(v); err != nil {
+				return true, err
+			}
+			offset = max(offset, 0)
+		}
+	}
+	return true, cp.streamVec(&env{outer: lenv, x: x}, offset, limit, emit)
+}
+
 func limitValue(v Value) (int64, error) {
 	if v.IsNull() {
 		return 0, fmt.Errorf("datatype mismatch")

@@ -94,17 +94,36 @@ var errEnough = errors.New("sqlexec: enough rows")
 // projectVec evaluates the result columns (and ORDER BY's extra ones)
 // over the selected rows, stopping after max rows (max < 0: all).
 func (cp *corePlan) projectVec(e *env, max int64) ([][]Value, error) {
+	var out [][]Value
+	err := cp.streamVec(e, 0, max, func(rows [][]Value) error {
+		out = append(out, rows...)
+		return nil
+	})
+	return out, err
+}
+
+// streamVec evaluates the result columns over the selected rows of each
+// batch and hands them to emit, a batch at a time: the first skip rows
+// are left out and the scan stops after max rows (max < 0: all).
+func (cp *corePlan) streamVec(e *env, skip, max int64, emit func([][]Value) error) error {
 	exprs := append(append([]cexpr(nil), cp.proj...), cp.extra...)
 	w := len(exprs)
-	var out [][]Value
 	vs := make([]*vec, w)
 	if max == 0 {
-		return nil, nil
+		return nil
 	}
+	var sent int64
 	err := cp.from.scanVec(e, func(sb selBatch) error {
 		sel := sb.sel
-		if max >= 0 && int64(len(out)+len(sel)) > max {
-			sel = sel[:max-int64(len(out))]
+		if skip > 0 {
+			k := min(skip, int64(len(sel)))
+			sel, skip = sel[k:], skip-k
+		}
+		if max >= 0 && sent+int64(len(sel)) > max {
+			sel = sel[:max-sent]
+		}
+		if len(sel) == 0 {
+			return nil
 		}
 		for k, x := range exprs {
 			v, err := evalVec(x, sb.b, sel)
@@ -114,22 +133,27 @@ func (cp *corePlan) projectVec(e *env, max int64) ([][]Value, error) {
 			vs[k] = v
 		}
 		flat := make([]Value, len(sel)*w)
+		rows := make([][]Value, len(sel))
 		for p, i := range sel {
 			r := flat[p*w : (p+1)*w : (p+1)*w]
 			for k, v := range vs {
 				r[k] = v.owned(i)
 			}
-			out = append(out, r)
+			rows[p] = r
 		}
-		if max >= 0 && int64(len(out)) >= max {
+		sent += int64(len(rows))
+		if err := emit(rows); err != nil {
+			return err
+		}
+		if max >= 0 && sent >= max {
 			return errEnough
 		}
 		return nil
 	})
-	if err != nil && err != errEnough {
-		return nil, err
+	if err == errEnough {
+		err = nil
 	}
-	return out, nil
+	return err
 }
 
 // groupTable finds a row's group: by an integer (or integral real, as
