@@ -21,6 +21,12 @@ type recursive struct {
 // terminate.
 const maxRecursiveRows = 10_000_000
 
+// ctxCheckEvery is how many rounds of a recursive CTE run between checks
+// of the statement's context: a round of one row takes about a
+// microsecond, so a cancelled statement stops within a millisecond or so,
+// while the check (a channel poll) stays off the profile.
+const ctxCheckEvery = 1024
+
 func (c *compiler) recursivePlan(d *cteDef, cs *scope) (*selectPlan, error) {
 	sel := d.sel
 	if len(sel.Compound) == 0 {
@@ -123,7 +129,16 @@ func (r *recursive) exec(outer *env, x *execCtx) (*resultSet, error) {
 	work := add(first.rows)
 	saved := r.d.working
 	defer func() { r.d.working = saved }()
-	for len(work) > 0 {
+	// The loop runs until the CTE stops adding rows, which a query that
+	// never terminates reaches only at maxRecursiveRows: minutes. A
+	// cancelled or timed-out statement must not wait for that.
+	ctx := x.ctx()
+	for round := 0; len(work) > 0; round++ {
+		if round%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if limit >= 0 && int64(len(all)) >= limit+offset {
 			break
 		}

@@ -641,3 +641,41 @@ func TestDriverColumnTypes(t *testing.T) {
 		}
 	}
 }
+
+// An endless recursive CTE stops when the statement's context ends, on a
+// DB and through database/sql, rather than running to the row bound.
+func TestRecursiveCTECancel(t *testing.T) {
+	const q = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+	const timeout = 200 * time.Millisecond
+	within := func(t *testing.T, start time.Time, err error) {
+		t.Helper()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+		}
+		// generous for -race on a loaded machine; without the check the
+		// query runs for many seconds
+		if d := time.Since(start); d > timeout+2*time.Second {
+			t.Fatalf("stopped after %s", d)
+		}
+	}
+	t.Run("DB", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		_, err := sqlexec.NewMemory(nil).Query(ctx, q)
+		within(t, start, err)
+	})
+	t.Run("database/sql", func(t *testing.T) {
+		db := openDriver(t, ":memory:")
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		var n int64
+		err := db.QueryRowContext(ctx, q).Scan(&n)
+		within(t, start, err)
+		// the connection is still usable
+		if err := db.QueryRow("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5) SELECT count(*) FROM c").Scan(&n); err != nil || n != 5 {
+			t.Fatalf("after the timeout: %d, %v", n, err)
+		}
+	})
+}
