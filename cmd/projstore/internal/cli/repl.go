@@ -78,7 +78,11 @@ func (ss *sqlSession) prompt(cont bool) string {
 // repl is the interactive shell: it reads statements (until Complete) and
 // dot-commands from rl, prints results, and prints errors and goes on.
 func (ss *sqlSession) repl(rl lineReader) error {
-	fmt.Fprintf(ss.out, "projstore sql: applied position %d. Enter .help for help.\n", ss.store.AppliedPosition())
+	ro := ""
+	if ss.readOnly {
+		ro = " (read-only)"
+	}
+	fmt.Fprintf(ss.out, "projstore sql: applied position %d%s. Enter .help for help.\n", ss.store.AppliedPosition(), ro)
 	// An interrupt while a statement runs stops that statement, not the
 	// shell: statements run with a context of their own, which Ctrl-C
 	// (SIGINT, as the terminal is not in raw mode then) cancels.

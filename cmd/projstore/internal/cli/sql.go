@@ -45,7 +45,9 @@ dot-commands .help, .tables, .schema [TABLE], .at [POS], .mode, .timer,
 Every write statement (or transaction, BEGIN to COMMIT) is one batch at
 the next log position. A query reads the applied position, or a past one:
 "FROM t FOR SYSTEM_TIME AS OF OFFSET 42", "SELECT ... AS OF OFFSET 42", or
---at POS for every query of the run (which then refuses writes).
+--at POS for every query of the run: DB must exist, it is opened
+read-only, and write statements are refused (.at alone in the shell then
+reads the applied position, still read-only).
 
 --format table aligns columns and shows NULL as NULL; csv writes a header
 line and NULL as an empty field; json writes one object per row (JSON
@@ -91,18 +93,26 @@ func runSQL(e *env, args []string, o sqlOptions) (err error) {
 	if err := wantArgs(args, 1, 2); err != nil {
 		return err
 	}
-	s, err := e.open(args[0], nil)
+	// --at reads a past position, which only an existing store has, and
+	// refuses writes: the store is opened read-only, so that nothing (not
+	// even the recovery a writable open may do) changes the file.
+	open := func(path string) (*store.Store, error) { return e.open(path, nil) }
+	if o.at.set {
+		open = e.openRead
+	}
+	s, err := open(args[0])
 	if err != nil {
 		return err
 	}
 	defer closeStore(s, &err)
 	ss := &sqlSession{
-		ctx:    e.ctx,
-		store:  s,
-		db:     sqlexec.OpenStore(s, nil),
-		mode:   o.format.value,
-		out:    e.stdout,
-		errOut: e.stderr,
+		ctx:      e.ctx,
+		store:    s,
+		db:       sqlexec.OpenStore(s, nil),
+		readOnly: o.at.set,
+		mode:     o.format.value,
+		out:      e.stdout,
+		errOut:   e.stderr,
 	}
 	if o.at.set {
 		if err := ss.setAt(o.at.pos); err != nil {
@@ -130,15 +140,18 @@ func runSQL(e *env, args []string, o sqlOptions) (err error) {
 // sqlSession is a run of the sql command: a DB over the store, the
 // position queries read at, and how results print.
 type sqlSession struct {
-	ctx    context.Context
-	store  *store.Store
-	db     *sqlexec.DB
-	at     positionFlag // queries read at this position when set
-	asOf   *sqlparse.AsOf
-	mode   string // table, csv or json
-	timer  bool
-	out    io.Writer
-	errOut io.Writer
+	ctx   context.Context
+	store *store.Store
+	db    *sqlexec.DB
+	at    positionFlag // queries read at this position when set
+	asOf  *sqlparse.AsOf
+	// readOnly: the store was opened read-only (--at); only queries run,
+	// at any position, for the whole session
+	readOnly bool
+	mode     string // table, csv or json
+	timer    bool
+	out      io.Writer
+	errOut   io.Writer
 }
 
 // setAt makes queries read at pos, which must be readable now.
@@ -179,10 +192,24 @@ func (ss *sqlSession) runScript(src string) error {
 
 // runStmt runs one parsed statement whose text is text.
 func (ss *sqlSession) runStmt(st sqlparse.Stmt, text string) error {
+	if ss.readOnly {
+		switch st.(type) {
+		case *sqlparse.Select, *sqlparse.Explain:
+		default:
+			// refused here, before the executor: views and TEMP tables
+			// would otherwise be made in memory, and a store write would
+			// fail only at commit with the store's bare ErrReadOnly
+			what := "the store is open read-only"
+			if ss.at.set {
+				what = fmt.Sprintf("reading as of position %d: the store is open read-only", ss.at.pos)
+			}
+			return fmt.Errorf("%s (--at): only queries run (run projstore sql without --at to write)", what)
+		}
+	}
 	if ss.at.set {
 		sel, ok := st.(*sqlparse.Select)
 		if !ok {
-			return fmt.Errorf("reading as of position %d: only queries run (.at alone, or no --at, to write)", ss.at.pos)
+			return fmt.Errorf("reading as of position %d: only queries run (.at alone to write)", ss.at.pos)
 		}
 		if sel.AsOf == nil {
 			sel.AsOf = ss.asOf
