@@ -40,7 +40,9 @@ print the rows of each query. Without, read a script from stdin when stdin
 is not a terminal, and start an interactive shell when it is: line editing,
 history (~/.projstore_history), statements over several lines, and the
 dot-commands .help, .tables, .schema [TABLE], .at [POS], .mode, .timer,
-.exit (.help lists them). Ctrl-C cancels the line, Ctrl-D exits.
+.exit (.help lists them). Ctrl-C cancels the line being typed or stops
+the running statement (a second Ctrl-C while it is stopping ends
+projstore); Ctrl-D exits.
 
 Every write statement (or transaction, BEGIN to COMMIT) is one batch at
 the next log position. A query reads the applied position, or a past one:

@@ -270,3 +270,37 @@ func TestSQLAtReadOnly(t *testing.T) {
 		t.Fatalf("--at on a missing store created it: %v", err)
 	}
 }
+
+// TestSQLREPLCommentLines: a line of comments alone, at the start of a
+// statement, is skipped (no continuation prompt); an unclosed comment
+// continues on the next line.
+func TestSQLREPLCommentLines(t *testing.T) {
+	for line, want := range map[string]bool{
+		"": true, "  ": true, "-- c": true, "/* c */": true, "/* a */ -- b": true, ";": true,
+		"/* open": false, "SELECT 1": false, "SELECT 1;": false, "'open": false, ".tables": false,
+	} {
+		if got := blankSQL(line); got != want {
+			t.Errorf("blankSQL(%q) = %v, want %v", line, got, want)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "app.db")
+	e := &env{ctx: context.Background()}
+	s, err := e.open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errb bytes.Buffer
+	ss := &sqlSession{ctx: context.Background(), store: s, db: sqlexec.OpenStore(s, nil), mode: formatCSV, out: &out, errOut: &errb}
+	rl := &scriptReader{lines: []string{"-- a comment", "SELECT 1 AS a;", "/* open", "*/ SELECT 2 AS b;"}}
+	if err := ss.repl(rl); err != nil {
+		t.Fatal(err)
+	}
+	wantPrompts := []string{"projstore> ", "projstore> ", "projstore> ", "      ...> ", "projstore> "}
+	if strings.Join(rl.prompts, "|") != strings.Join(wantPrompts, "|") {
+		t.Errorf("prompts %q, want %q", rl.prompts, wantPrompts)
+	}
+	if !strings.HasSuffix(out.String(), "a\n1\nb\n2\n") || errb.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
+	}
+}
