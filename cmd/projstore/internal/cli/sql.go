@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/projstore/projstore/batch"
@@ -280,7 +281,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	width := make([]int, len(res.Columns))
 	right := make([]bool, len(res.Columns))
 	for i, c := range res.Columns {
-		width[i] = utf8.RuneCountInString(c)
+		width[i] = displayWidth(c)
 	}
 	numeric := make([]bool, len(res.Columns)) // a non-NULL number seen
 	text := make([]bool, len(res.Columns))    // a non-NULL non-number seen
@@ -299,7 +300,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 				text[i] = true
 			}
 			cells[j][i] = s
-			width[i] = max(width[i], utf8.RuneCountInString(s))
+			width[i] = max(width[i], displayWidth(s))
 		}
 	}
 	for i := range right {
@@ -308,7 +309,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	var b strings.Builder
 	line := func(row []string) {
 		for i, s := range row {
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(s))
+			pad := strings.Repeat(" ", width[i]-displayWidth(s))
 			if i > 0 {
 				b.WriteString("  ")
 			}
@@ -333,6 +334,24 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayWidth is how many terminal columns s takes, for aligning table
+// output: CJK characters take two, combining marks and format characters
+// none (as the terminal and readline count them), the others one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana),
+			0xFF01 <= r && r <= 0xFF60, 0xFFE0 <= r && r <= 0xFFE6: // fullwidth forms
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // sqlText renders a non-NULL value as SQLite's shell does; a blob that

@@ -304,3 +304,17 @@ func TestSQLREPLCommentLines(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
 }
+
+// TestSQLTableWideCharacters: table output aligns by terminal columns, in
+// which a CJK character takes two and a combining accent none.
+func TestSQLTableWideCharacters(t *testing.T) {
+	var b bytes.Buffer
+	res := &sqlexec.Result{Columns: []string{"s", "n"}, Rows: [][]any{{"日本語", int64(1)}, {"e\u0301t\u00e9", int64(22)}}}
+	if err := writeResult(&b, formatTable, res); err != nil {
+		t.Fatal(err)
+	}
+	want := "s        n\n------  --\n日本語   1\ne\u0301t\u00e9     22\n"
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
