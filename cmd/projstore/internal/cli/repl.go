@@ -224,6 +224,12 @@ func (ss *sqlSession) dot(line string) error {
 			return err
 		}
 		if len(names) == 0 {
+			// A store written by apply (the demo's, say) has tables that
+			// SQL cannot see, having no schema: an empty list alone would
+			// suggest an empty store.
+			if n, err := ss.untypedTables(); err == nil && n > 0 {
+				fmt.Fprintf(ss.errOut, "no SQL tables; the store has %s without a schema (read them with projstore tables, scan or get)\n", plural(n, "key-value table"))
+			}
 			return nil
 		}
 		_, err = fmt.Fprintln(ss.out, strings.Join(names, "  "))

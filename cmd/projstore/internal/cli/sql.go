@@ -433,6 +433,32 @@ func (ss *sqlSession) catalog() (*column.Catalog, error) {
 	return column.NewTx(snap, nil).Catalog()
 }
 
+// untypedTables counts the store tables at the session's position that
+// are not package column's (catalog, tables, indexes): key-value tables
+// written by apply, which SQL does not see.
+func (ss *sqlSession) untypedTables() (int, error) {
+	pos := ss.store.AppliedPosition()
+	if ss.at.set {
+		pos = ss.at.pos
+	}
+	snap, err := ss.store.Snapshot(pos)
+	if err != nil {
+		return 0, err
+	}
+	defer snap.Close()
+	ts, err := snap.Tables()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range ts {
+		if t.ID < column.CatalogID {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // tableNames lists the tables and views, sorted.
 func (ss *sqlSession) tableNames() ([]string, error) {
 	cat, err := ss.catalog()

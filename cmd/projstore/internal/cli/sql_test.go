@@ -318,3 +318,37 @@ func TestSQLTableWideCharacters(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// TestSQLREPLTablesOfApply: .tables on a store of key-value tables written
+// by apply says why SQL sees none.
+func TestSQLREPLTablesOfApply(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "app.db")
+	bs, _ := bankLog(smallBank, 20)
+	run(t, "", "apply", db, jsonLog(t, bs)).ok(t)
+	e := &env{ctx: context.Background()}
+	s, err := e.open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errb bytes.Buffer
+	ss := &sqlSession{ctx: context.Background(), store: s, db: sqlexec.OpenStore(s, nil), mode: formatTable, out: &out, errOut: &errb}
+	if err := ss.repl(&scriptReader{lines: []string{".tables"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "no SQL tables; the store has ") || !strings.Contains(errb.String(), "key-value table") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+	// a store with SQL tables lists them and says nothing more
+	errb.Reset()
+	if _, err := ss.db.Exec(context.Background(), "CREATE TABLE t(a)"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := ss.repl(&scriptReader{lines: []string{".tables"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "\nt\n") || errb.Len() != 0 {
+		t.Fatalf("stdout %q, stderr %q", out.String(), errb.String())
+	}
+}
