@@ -172,7 +172,7 @@ func (r *declResolver) fromCols(te sqlparse.TableExpr, scope *cteScope, asOf *sq
 		}
 		return cols
 	case *sqlparse.DerivedTable:
-		cols := r.selectCols(te.Select, scope, nil, depth+1)
+		cols := r.selectCols(te.Select, scope, asOf, depth+1)
 		for i := range cols {
 			cols[i].table = te.Alias
 		}
@@ -208,7 +208,7 @@ func (r *declResolver) fromCols(te sqlparse.TableExpr, scope *cteScope, asOf *sq
 func (r *declResolver) tableCols(tn *sqlparse.TableName, scope *cteScope, asOf *sqlparse.AsOf, depth int) []declCol {
 	if tn.Schema == "" {
 		if cte := scope.lookup(tn.Name); cte != nil {
-			cols := r.selectCols(cte.Select, scope, nil, depth+1)
+			cols := r.selectCols(cte.Select, scope, asOf, depth+1)
 			if len(cte.Columns) > 0 {
 				if len(cte.Columns) != len(cols) {
 					r.failed = true
@@ -226,7 +226,7 @@ func (r *declResolver) tableCols(tn *sqlparse.TableName, scope *cteScope, asOf *
 		return tableDeclCols(&t.def)
 	}
 	if v, ok := r.c.db.views[key]; ok {
-		cols := r.selectCols(v.sel, nil, nil, depth+1)
+		cols := r.selectCols(v.sel, nil, asOf, depth+1)
 		if len(v.columns) > 0 {
 			if len(v.columns) != len(cols) {
 				r.failed = true
