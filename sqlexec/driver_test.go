@@ -684,3 +684,20 @@ func TestRecursiveCTECancel(t *testing.T) {
 		}
 	})
 }
+
+// A recursive CTE whose rounds are few but wide (each a join over the
+// working set) is also stopped by its context.
+func TestRecursiveCTECancelWideRounds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	db := sqlexec.NewMemory(nil)
+	start := time.Now()
+	// the working set doubles each round
+	_, err := db.Query(ctx, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c, (SELECT 1 UNION ALL SELECT 2)) SELECT count(*) FROM c")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stopped after %s", d)
+	}
+}
