@@ -210,13 +210,21 @@ func (ss *sqlSession) runStmt(st sqlparse.Stmt, text string) error {
 		}
 	}
 	if ss.at.set {
-		sel, ok := st.(*sqlparse.Select)
+		// the position goes into the query, or the query EXPLAIN shows
+		q := st
+		if ex, ok := st.(*sqlparse.Explain); ok {
+			q = ex.Stmt
+		}
+		sel, ok := q.(*sqlparse.Select)
 		if !ok {
+			if _, isExplain := st.(*sqlparse.Explain); isExplain {
+				return fmt.Errorf("reading as of position %d: EXPLAIN of a statement that is not a query (.at alone to explain it)", ss.at.pos)
+			}
 			return fmt.Errorf("reading as of position %d: only queries run (.at alone to write)", ss.at.pos)
 		}
 		if sel.AsOf == nil {
 			sel.AsOf = ss.asOf
-			text = sel.String()
+			text = st.String()
 		}
 	}
 	start := time.Now()

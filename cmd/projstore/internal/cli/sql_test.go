@@ -219,6 +219,8 @@ func TestSQLAtReadOnly(t *testing.T) {
 	if r.stdout != "n\n0\n" {
 		t.Fatalf("--at 1: %q", r.stdout)
 	}
+	run(t, "", "sql", db, "--at", "1", "EXPLAIN SELECT * FROM t").ok(t).says(t, "SCAN t")
+	run(t, "", "sql", db, "--at", "1", "EXPLAIN DELETE FROM t").fails(t, ExitFailure, "sql", "EXPLAIN of a statement that is not a query")
 	after, err := os.ReadFile(db)
 	if err != nil {
 		t.Fatal(err)
