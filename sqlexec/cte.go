@@ -21,6 +21,14 @@ type recursive struct {
 // terminate.
 const maxRecursiveRows = 10_000_000
 
+// ctxCheckEvery is how much work a recursive CTE does between checks of
+// the statement's context, counted as one per round plus one per row of
+// the round's working set (what the step reads): a round of one row takes
+// about a microsecond, so a cancelled statement stops within a millisecond
+// or so, while the check (a channel poll) stays off the profile; and a
+// round over many rows checks after it.
+const ctxCheckEvery = 1024
+
 func (c *compiler) recursivePlan(d *cteDef, cs *scope) (*selectPlan, error) {
 	sel := d.sel
 	if len(sel.Compound) == 0 {
@@ -123,7 +131,18 @@ func (r *recursive) exec(outer *env, x *execCtx) (*resultSet, error) {
 	work := add(first.rows)
 	saved := r.d.working
 	defer func() { r.d.working = saved }()
+	// The loop runs until the CTE stops adding rows, which a query that
+	// never terminates reaches only at maxRecursiveRows: minutes. A
+	// cancelled or timed-out statement must not wait for that.
+	ctx := x.ctx()
+	budget := 0 // work left before the next check: the first round checks
 	for len(work) > 0 {
+		if budget -= 1 + len(work); budget < 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			budget = ctxCheckEvery
+		}
 		if limit >= 0 && int64(len(all)) >= limit+offset {
 			break
 		}

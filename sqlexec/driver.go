@@ -57,7 +57,10 @@ var BusyTimeout = 5 * time.Second
 //
 // Placeholders are ?, ?NNN and :name, @name or $name (bound with
 // sql.Named("name", v)), numbered as SQLite numbers them. Values come
-// back as int64, float64, string, []byte or nil.
+// back as int64, float64, string, []byte or nil. ColumnType's
+// DatabaseTypeName is a result column's declared type when it is a
+// table's column, "" otherwise; Result.LastInsertId is the rowid of the
+// last row the connection's most recent INSERT added.
 type Driver struct{}
 
 // Open implements driver.Driver.
@@ -266,6 +269,11 @@ type Conn struct {
 	locked   bool // holds sh.wlock
 	inTx     bool // a database/sql transaction is open
 	closed   bool
+	// lastRowid is the rowid of the last row the connection's most recent
+	// successful INSERT added (SQLite's sqlite3_last_insert_rowid): the
+	// executor reports it through the statement's context (see
+	// noteInsertRowid).
+	lastRowid int64
 }
 
 var (
@@ -414,9 +422,12 @@ func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 
 // parsed is what the driver needs to know of a script.
 type parsed struct {
-	readOnly bool           // only SELECT and EXPLAIN
-	nparams  int            // the largest parameter number
-	names    map[string]int // parameter name without its prefix -> number
+	// lastSelect is the script's last statement when it is a SELECT, whose
+	// rows a query returns: the declared types of its columns come from it
+	lastSelect *sqlparse.Select
+	readOnly   bool           // only SELECT and EXPLAIN
+	nparams    int            // the largest parameter number
+	names      map[string]int // parameter name without its prefix -> number
 }
 
 func (c *Conn) parse(query string) (*parsed, error) {
@@ -424,6 +435,7 @@ func (c *Conn) parse(query string) (*parsed, error) {
 	s := sqlparse.NewScript(query)
 	for s.Next() {
 		st := s.Stmt()
+		p.lastSelect, _ = st.(*sqlparse.Select)
 		switch st.(type) {
 		case *sqlparse.Select, *sqlparse.Explain:
 		default:
@@ -510,11 +522,35 @@ func (c *Conn) exec(ctx context.Context, query string, p *parsed, args []driver.
 		return nil, err
 	}
 	defer done()
-	n, err := c.db.Exec(ctx, query, vals...)
+	n, err := c.db.Exec(c.withRowid(ctx), query, vals...)
 	if err != nil {
 		return nil, err
 	}
-	return result(n), nil
+	return result{changed: n, lastID: c.lastRowid}, nil
+}
+
+// insertRowidKey is the context key under which a connection lets the
+// executor report the rowid of an INSERT.
+type insertRowidKey struct{}
+
+// withRowid returns ctx carrying where the executor writes the rowid of a
+// successful INSERT: the connection's lastRowid. Statements of a connection
+// run one at a time (database/sql holds the connection), so the executor
+// writes it without a lock.
+func (c *Conn) withRowid(ctx context.Context) context.Context {
+	return context.WithValue(ctx, insertRowidKey{}, &c.lastRowid)
+}
+
+// noteInsertRowid records id as the last inserted rowid of the connection
+// running x, if a connection asked for it. An INSERT inside a trigger body
+// does not count: SQLite restores the value when the trigger ends.
+func noteInsertRowid(x *execCtx, id int64) {
+	if x.trigScope != nil {
+		return
+	}
+	if p, ok := x.ctx().Value(insertRowidKey{}).(*int64); ok {
+		*p = id
+	}
 }
 
 // QueryContext implements driver.QueryerContext.
@@ -532,22 +568,27 @@ func (c *Conn) query(ctx context.Context, query string, p *parsed, args []driver
 		return nil, err
 	}
 	defer done()
-	res, err := c.db.Query(ctx, query, vals...)
+	res, err := c.db.Query(c.withRowid(ctx), query, vals...)
 	if err != nil {
 		return nil, err
 	}
-	return &rows{res: res}, nil
+	return &rows{res: res, c: c, sel: p.lastSelect}, nil
 }
 
-// result implements driver.Result: the executor counts changed rows but
-// does not report the rowid of an INSERT.
-type result int64
-
-func (r result) RowsAffected() (int64, error) { return int64(r), nil }
-
-func (r result) LastInsertId() (int64, error) {
-	return 0, errors.New("projstore: LastInsertId is not supported (select the row by its key)")
+// result implements driver.Result. LastInsertId is, as in SQLite, the
+// rowid of the row the connection's most recent successful INSERT added
+// last (0 before any), whatever statement the result is of. A row of a
+// table keyed by a PRIMARY KEY other than INTEGER has no rowid in the
+// store, so inserting it leaves the value as it was; so does an INSERT
+// into a TEMP table.
+type result struct {
+	changed int64
+	lastID  int64
 }
+
+func (r result) RowsAffected() (int64, error) { return r.changed, nil }
+
+func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
 
 type stmt struct {
 	c     *Conn
@@ -585,10 +626,38 @@ func named(args []driver.Value) []driver.NamedValue {
 	return out
 }
 
-// rows implements driver.Rows over a materialised Result.
+// rows implements driver.Rows and RowsColumnTypeDatabaseTypeName over a
+// materialised Result.
 type rows struct {
 	res *Result
 	i   int
+	// the connection and the SELECT the rows are of, for the declared
+	// types, worked out on the first ColumnTypeDatabaseTypeName
+	c     *Conn
+	sel   *sqlparse.Select
+	decl  []string
+	typed bool
+}
+
+var _ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+
+// ColumnTypeDatabaseTypeName implements
+// driver.RowsColumnTypeDatabaseTypeName: as SQLite's sqlite3_column_decltype,
+// the declared type (as written in CREATE TABLE, upper-cased as SQLite's
+// drivers report it) of a result column that is a table's column, through
+// views, subqueries and CTEs; "" for an expression, a column declared
+// without a type, or a query whose columns cannot be traced.
+func (r *rows) ColumnTypeDatabaseTypeName(index int) string {
+	if !r.typed {
+		r.typed = true
+		if r.c != nil && r.sel != nil && !r.c.closed {
+			r.decl = r.c.declTypes(r.sel, len(r.res.Columns))
+		}
+	}
+	if index < 0 || index >= len(r.decl) {
+		return ""
+	}
+	return r.decl[index]
 }
 
 func (r *rows) Columns() []string {

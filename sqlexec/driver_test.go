@@ -102,8 +102,8 @@ func TestDriverCreateInsertSelect(t *testing.T) {
 			if n, err := r.RowsAffected(); err != nil || n != 2 {
 				t.Fatalf("RowsAffected = %d, %v", n, err)
 			}
-			if _, err := r.LastInsertId(); err == nil {
-				t.Fatal("LastInsertId: no error")
+			if id, err := r.LastInsertId(); err != nil || id != 2 {
+				t.Fatalf("LastInsertId = %d, %v, want 2", id, err)
 			}
 			check(t, queryAll(t, db, "SELECT a, b FROM t ORDER BY a"), [][]any{{int64(1), "x"}, {int64(2), "y"}})
 			// several pool connections see the same tables
@@ -521,5 +521,183 @@ func TestDriverTextPrimaryKey(t *testing.T) {
 	check(t, queryAll(t, db, "SELECT item, qty FROM s"), [][]any{{"apple", int64(4)}})
 	if _, err := db.Exec("INSERT INTO s VALUES ('apple', 1)"); err == nil {
 		t.Fatal("duplicate primary key: no error")
+	}
+}
+
+func TestDriverLastInsertId(t *testing.T) {
+	for _, dsn := range []string{filepath.Join(t.TempDir(), "a.db"), ":memory:"} {
+		t.Run(dsn, func(t *testing.T) {
+			db := openDriver(t, dsn)
+			db.SetMaxOpenConns(1) // LastInsertId is per connection
+			lastID := func(r sql.Result) int64 {
+				t.Helper()
+				id, err := r.LastInsertId()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			r := mustExec(t, db, "CREATE TABLE h(a TEXT)") // hidden rowid
+			if id := lastID(r); id != 0 {
+				t.Fatalf("before any INSERT: %d, want 0", id)
+			}
+			mustExec(t, db, "CREATE TABLE k(id INTEGER PRIMARY KEY, v TEXT)")
+			mustExec(t, db, "CREATE TABLE s(name TEXT PRIMARY KEY, v INTEGER)")
+			if id := lastID(mustExec(t, db, "INSERT INTO h VALUES ('a'), ('b'), ('c')")); id != 3 {
+				t.Fatalf("hidden rowid: %d, want 3", id)
+			}
+			if id := lastID(mustExec(t, db, "INSERT INTO k(v) VALUES ('x')")); id != 1 {
+				t.Fatalf("allocated INTEGER PRIMARY KEY: %d, want 1", id)
+			}
+			if id := lastID(mustExec(t, db, "INSERT INTO k VALUES (40, 'y'), (7, 'z')")); id != 7 {
+				t.Fatalf("given keys: %d, want 7 (the last row, not the largest)", id)
+			}
+			if id := lastID(mustExec(t, db, "INSERT INTO k(v) VALUES (?)", "w")); id != 41 {
+				t.Fatalf("after the largest: %d, want 41", id)
+			}
+			// statements that insert no row with a rowid leave it as it was
+			if id := lastID(mustExec(t, db, "INSERT OR IGNORE INTO k VALUES (7, 'dup')")); id != 41 {
+				t.Fatalf("ignored row: %d, want 41", id)
+			}
+			if id := lastID(mustExec(t, db, "INSERT INTO s VALUES ('n', 1)")); id != 41 {
+				t.Fatalf("table without a rowid: %d, want 41", id)
+			}
+			if _, err := db.Exec("INSERT INTO k VALUES (1, 'clash')"); err == nil {
+				t.Fatal("duplicate key: no error")
+			}
+			if id := lastID(mustExec(t, db, "SELECT 1")); id != 41 {
+				t.Fatalf("after a failed INSERT: %d, want 41", id)
+			}
+			// in a transaction, and with a prepared statement
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := tx.Prepare("INSERT INTO h VALUES (?)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = st.Exec("d")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id := lastID(r); id != 4 {
+				t.Fatalf("in a transaction: %d, want 4", id)
+			}
+			st.Close()
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			if err := db.QueryRow("SELECT rowid FROM h WHERE a = 'd'").Scan(&n); err != nil || n != 4 {
+				t.Fatalf("rowid of the row: %d, %v", n, err)
+			}
+		})
+	}
+}
+
+func TestDriverColumnTypes(t *testing.T) {
+	db := openDriver(t, filepath.Join(t.TempDir(), "a.db"))
+	db.SetMaxOpenConns(1) // views belong to the connection that made them
+	mustExec(t, db, "CREATE TABLE t(id INTEGER PRIMARY KEY, name varchar(20), price REAL, raw, n NUMERIC)")
+	mustExec(t, db, "CREATE TABLE u(id INTEGER, note TEXT)")
+	mustExec(t, db, "INSERT INTO t VALUES (1, 'a', 2.5, x'00', 3)")
+	mustExec(t, db, "INSERT INTO u VALUES (1, 'n')")
+	mustExec(t, db, "CREATE VIEW v AS SELECT name AS label, price * 2 AS twice FROM t")
+	mustExec(t, db, "CREATE TABLE r(w TEXT)") // position 5
+	mustExec(t, db, "DROP TABLE r")
+	mustExec(t, db, "CREATE TABLE r(w BLOB)")
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"SELECT * FROM t", []string{"INTEGER", "VARCHAR(20)", "REAL", "", "NUMERIC"}},
+		{"SELECT name, price + 1, 'x', id, raw FROM t", []string{"VARCHAR(20)", "", "", "INTEGER", ""}},
+		{"SELECT x.name AS nm, rowid FROM t AS x", []string{"VARCHAR(20)", "INTEGER"}},
+		{"SELECT * FROM t JOIN u USING (id)", []string{"INTEGER", "VARCHAR(20)", "REAL", "", "NUMERIC", "TEXT"}},
+		{"SELECT u.*, t.price FROM t, u WHERE t.id = u.id", []string{"INTEGER", "TEXT", "REAL"}},
+		{"SELECT label, twice FROM v", []string{"VARCHAR(20)", ""}},
+		{"SELECT p FROM (SELECT price AS p FROM t)", []string{"REAL"}},
+		{"WITH c(z) AS (SELECT note FROM u) SELECT z FROM c", []string{"TEXT"}},
+		{"SELECT (SELECT note FROM u), count(*) FROM t", []string{"TEXT", ""}},
+		{"SELECT name FROM t UNION SELECT note FROM u", []string{"VARCHAR(20)"}},
+		{"SELECT name FROM t AS OF OFFSET 3", []string{"VARCHAR(20)"}},
+		{"SELECT (name), name COLLATE nocase FROM t", []string{"VARCHAR(20)", ""}},
+		{"SELECT w FROM (SELECT w FROM r) AS OF OFFSET 5", []string{"TEXT"}},
+		{"SELECT w FROM r", []string{"BLOB"}},
+		{"SELECT 1, 'a'", []string{"", ""}},
+		{"VALUES (1, 2)", []string{"", ""}},
+	} {
+		rows, err := db.Query(tc.q)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		cts, err := rows.ColumnTypes()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		got := make([]string, len(cts))
+		for i, ct := range cts {
+			got[i] = ct.DatabaseTypeName()
+		}
+		rows.Close()
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: declared types %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
+
+// An endless recursive CTE stops when the statement's context ends, on a
+// DB and through database/sql, rather than running to the row bound.
+func TestRecursiveCTECancel(t *testing.T) {
+	const q = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+	const timeout = 200 * time.Millisecond
+	within := func(t *testing.T, start time.Time, err error) {
+		t.Helper()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+		}
+		// generous for -race on a loaded machine; without the check the
+		// query runs for many seconds
+		if d := time.Since(start); d > timeout+2*time.Second {
+			t.Fatalf("stopped after %s", d)
+		}
+	}
+	t.Run("DB", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		_, err := sqlexec.NewMemory(nil).Query(ctx, q)
+		within(t, start, err)
+	})
+	t.Run("database/sql", func(t *testing.T) {
+		db := openDriver(t, ":memory:")
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		var n int64
+		err := db.QueryRowContext(ctx, q).Scan(&n)
+		within(t, start, err)
+		// the connection is still usable
+		if err := db.QueryRow("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5) SELECT count(*) FROM c").Scan(&n); err != nil || n != 5 {
+			t.Fatalf("after the timeout: %d, %v", n, err)
+		}
+	})
+}
+
+// A recursive CTE whose rounds are few but wide (each a join over the
+// working set) is also stopped by its context.
+func TestRecursiveCTECancelWideRounds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	db := sqlexec.NewMemory(nil)
+	start := time.Now()
+	// the working set doubles each round
+	_, err := db.Query(ctx, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c, (SELECT 1 UNION ALL SELECT 2)) SELECT count(*) FROM c")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stopped after %s", d)
 	}
 }

@@ -230,6 +230,10 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		return 0, errors.New("WITH on INSERT is not supported")
 	}
 	var n int64
+	// the rowid of the last row inserted, for LastInsertId: only a table
+	// with a rowid (hidden or INTEGER PRIMARY KEY) has one to report
+	var lastRowid int64
+	hasLast := false
 	err := db.storeStmt(func(tx *column.Tx) error {
 		cat, err := tx.Catalog()
 		if err != nil {
@@ -239,6 +243,7 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		if err != nil {
 			return fmt.Errorf("no such table: %s", st.Table.Name)
 		}
+		_, rowidTable := t.Rowid()
 		cols := st.Columns
 		want := len(cols)
 		if want == 0 {
@@ -272,11 +277,12 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 			for i, v := range r {
 				vals[i] = norm(v)
 			}
+			var key []Value
 			var err error
 			if st.Or == sqlparse.ConflictReplace {
-				_, err = tx.Upsert(t.Name, cols, vals)
+				key, err = tx.Upsert(t.Name, cols, vals)
 			} else {
-				_, err = tx.Insert(t.Name, cols, vals)
+				key, err = tx.Insert(t.Name, cols, vals)
 			}
 			if err != nil {
 				if st.Or == sqlparse.ConflictIgnore && (errors.Is(err, column.ErrDuplicateKey) || errors.Is(err, column.ErrUnique) || errors.Is(err, column.ErrNotNull)) {
@@ -284,10 +290,16 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				}
 				return err
 			}
+			if rowidTable && len(key) == 1 && key[0].Type() == column.Integer {
+				lastRowid, hasLast = key[0].Int(), true
+			}
 			n++
 		}
 		return nil
 	})
+	if err == nil && hasLast {
+		noteInsertRowid(x, lastRowid)
+	}
 	return n, err
 }
 

@@ -60,7 +60,7 @@ const replHelp = `Statements end with ';' and may span lines. Dot-commands:
   .timer on|off          print each statement's run time
   .exit, .quit           leave (or Ctrl-D)
 A past position in a query: SELECT * FROM t FOR SYSTEM_TIME AS OF OFFSET 3;
-Ctrl-C cancels the line being typed.
+Ctrl-C cancels the line being typed, or stops the running statement.
 `
 
 // prompt is the shell's prompt: the position it reads at when not now.
@@ -78,7 +78,11 @@ func (ss *sqlSession) prompt(cont bool) string {
 // repl is the interactive shell: it reads statements (until Complete) and
 // dot-commands from rl, prints results, and prints errors and goes on.
 func (ss *sqlSession) repl(rl lineReader) error {
-	fmt.Fprintf(ss.out, "projstore sql: applied position %d. Enter .help for help.\n", ss.store.AppliedPosition())
+	ro := ""
+	if ss.readOnly {
+		ro = " (read-only)"
+	}
+	fmt.Fprintf(ss.out, "projstore sql: applied position %d%s. Enter .help for help.\n", ss.store.AppliedPosition(), ro)
 	// An interrupt while a statement runs stops that statement, not the
 	// shell: statements run with a context of their own, which Ctrl-C
 	// (SIGINT, as the terminal is not in raw mode then) cancels.
@@ -102,7 +106,9 @@ func (ss *sqlSession) repl(rl lineReader) error {
 		}
 		if buf.Len() == 0 {
 			trimmed := strings.TrimSpace(line)
-			if trimmed == "" {
+			if blankSQL(trimmed) {
+				// nothing to run: a continuation prompt would only
+				// puzzle (SQLite's shell also skips such lines)
 				continue
 			}
 			if strings.HasPrefix(trimmed, ".") {
@@ -129,6 +135,19 @@ func (ss *sqlSession) repl(rl lineReader) error {
 			fmt.Fprintf(ss.errOut, "Error: %s\n", message(err))
 		}
 	}
+}
+
+// blankSQL reports whether line holds no statement at all: only spaces
+// and closed comments. An unclosed comment or string is not blank: what
+// follows on the next lines continues it.
+func blankSQL(line string) bool {
+	s := sqlparse.NewScript(line)
+	if s.Next() || s.Err() != nil {
+		return false
+	}
+	// the parser ends an unclosed /* comment at the end of its input, as
+	// SQLite does; a ';' on the next line tells whether one is open
+	return sqlparse.Complete(line + "\n;")
 }
 
 // historyEntry is a statement typed over several lines as one line, so
@@ -205,6 +224,12 @@ func (ss *sqlSession) dot(line string) error {
 			return err
 		}
 		if len(names) == 0 {
+			// A store written by apply (the demo's, say) has tables that
+			// SQL cannot see, having no schema: an empty list alone would
+			// suggest an empty store.
+			if n, err := ss.untypedTables(); err == nil && n > 0 {
+				fmt.Fprintf(ss.errOut, "no SQL tables; the store has %s without a schema (read them with projstore tables, scan or get)\n", plural(n, "key-value table"))
+			}
 			return nil
 		}
 		_, err = fmt.Fprintln(ss.out, strings.Join(names, "  "))

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/projstore/projstore/batch"
@@ -40,12 +41,16 @@ print the rows of each query. Without, read a script from stdin when stdin
 is not a terminal, and start an interactive shell when it is: line editing,
 history (~/.projstore_history), statements over several lines, and the
 dot-commands .help, .tables, .schema [TABLE], .at [POS], .mode, .timer,
-.exit (.help lists them). Ctrl-C cancels the line, Ctrl-D exits.
+.exit (.help lists them). Ctrl-C cancels the line being typed or stops
+the running statement (a second Ctrl-C while it is stopping ends
+projstore); Ctrl-D exits.
 
 Every write statement (or transaction, BEGIN to COMMIT) is one batch at
 the next log position. A query reads the applied position, or a past one:
 "FROM t FOR SYSTEM_TIME AS OF OFFSET 42", "SELECT ... AS OF OFFSET 42", or
---at POS for every query of the run (which then refuses writes).
+--at POS for every query of the run: DB must exist, it is opened
+read-only, and write statements are refused (.at alone in the shell then
+reads the applied position, still read-only).
 
 --format table aligns columns and shows NULL as NULL; csv writes a header
 line and NULL as an empty field; json writes one object per row (JSON
@@ -91,18 +96,26 @@ func runSQL(e *env, args []string, o sqlOptions) (err error) {
 	if err := wantArgs(args, 1, 2); err != nil {
 		return err
 	}
-	s, err := e.open(args[0], nil)
+	// --at reads a past position, which only an existing store has, and
+	// refuses writes: the store is opened read-only, so that nothing (not
+	// even the recovery a writable open may do) changes the file.
+	open := func(path string) (*store.Store, error) { return e.open(path, nil) }
+	if o.at.set {
+		open = e.openRead
+	}
+	s, err := open(args[0])
 	if err != nil {
 		return err
 	}
 	defer closeStore(s, &err)
 	ss := &sqlSession{
-		ctx:    e.ctx,
-		store:  s,
-		db:     sqlexec.OpenStore(s, nil),
-		mode:   o.format.value,
-		out:    e.stdout,
-		errOut: e.stderr,
+		ctx:      e.ctx,
+		store:    s,
+		db:       sqlexec.OpenStore(s, nil),
+		readOnly: o.at.set,
+		mode:     o.format.value,
+		out:      e.stdout,
+		errOut:   e.stderr,
 	}
 	if o.at.set {
 		if err := ss.setAt(o.at.pos); err != nil {
@@ -130,15 +143,18 @@ func runSQL(e *env, args []string, o sqlOptions) (err error) {
 // sqlSession is a run of the sql command: a DB over the store, the
 // position queries read at, and how results print.
 type sqlSession struct {
-	ctx    context.Context
-	store  *store.Store
-	db     *sqlexec.DB
-	at     positionFlag // queries read at this position when set
-	asOf   *sqlparse.AsOf
-	mode   string // table, csv or json
-	timer  bool
-	out    io.Writer
-	errOut io.Writer
+	ctx   context.Context
+	store *store.Store
+	db    *sqlexec.DB
+	at    positionFlag // queries read at this position when set
+	asOf  *sqlparse.AsOf
+	// readOnly: the store was opened read-only (--at); only queries run,
+	// at any position, for the whole session
+	readOnly bool
+	mode     string // table, csv or json
+	timer    bool
+	out      io.Writer
+	errOut   io.Writer
 }
 
 // setAt makes queries read at pos, which must be readable now.
@@ -179,14 +195,36 @@ func (ss *sqlSession) runScript(src string) error {
 
 // runStmt runs one parsed statement whose text is text.
 func (ss *sqlSession) runStmt(st sqlparse.Stmt, text string) error {
+	if ss.readOnly {
+		switch st.(type) {
+		case *sqlparse.Select, *sqlparse.Explain:
+		default:
+			// refused here, before the executor: views and TEMP tables
+			// would otherwise be made in memory, and a store write would
+			// fail only at commit with the store's bare ErrReadOnly
+			what := "the store is open read-only"
+			if ss.at.set {
+				what = fmt.Sprintf("reading as of position %d: the store is open read-only", ss.at.pos)
+			}
+			return fmt.Errorf("%s (--at): only queries run (run projstore sql without --at to write)", what)
+		}
+	}
 	if ss.at.set {
-		sel, ok := st.(*sqlparse.Select)
+		// the position goes into the query, or the query EXPLAIN shows
+		q := st
+		if ex, ok := st.(*sqlparse.Explain); ok {
+			q = ex.Stmt
+		}
+		sel, ok := q.(*sqlparse.Select)
 		if !ok {
-			return fmt.Errorf("reading as of position %d: only queries run (.at alone, or no --at, to write)", ss.at.pos)
+			if _, isExplain := st.(*sqlparse.Explain); isExplain {
+				return fmt.Errorf("reading as of position %d: EXPLAIN of a statement that is not a query (.at alone to explain it)", ss.at.pos)
+			}
+			return fmt.Errorf("reading as of position %d: only queries run (.at alone to write)", ss.at.pos)
 		}
 		if sel.AsOf == nil {
 			sel.AsOf = ss.asOf
-			text = sel.String()
+			text = st.String()
 		}
 	}
 	start := time.Now()
@@ -251,7 +289,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	width := make([]int, len(res.Columns))
 	right := make([]bool, len(res.Columns))
 	for i, c := range res.Columns {
-		width[i] = utf8.RuneCountInString(c)
+		width[i] = displayWidth(c)
 	}
 	numeric := make([]bool, len(res.Columns)) // a non-NULL number seen
 	text := make([]bool, len(res.Columns))    // a non-NULL non-number seen
@@ -270,7 +308,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 				text[i] = true
 			}
 			cells[j][i] = s
-			width[i] = max(width[i], utf8.RuneCountInString(s))
+			width[i] = max(width[i], displayWidth(s))
 		}
 	}
 	for i := range right {
@@ -279,7 +317,7 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	var b strings.Builder
 	line := func(row []string) {
 		for i, s := range row {
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(s))
+			pad := strings.Repeat(" ", width[i]-displayWidth(s))
 			if i > 0 {
 				b.WriteString("  ")
 			}
@@ -304,6 +342,24 @@ func writeResult(w io.Writer, mode string, res *sqlexec.Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayWidth is how many terminal columns s takes, for aligning table
+// output: CJK characters take two, combining marks and format characters
+// none (as the terminal and readline count them), the others one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana),
+			0xFF01 <= r && r <= 0xFF60, 0xFFE0 <= r && r <= 0xFFE6: // fullwidth forms
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // sqlText renders a non-NULL value as SQLite's shell does; a blob that
@@ -383,6 +439,32 @@ func (ss *sqlSession) catalog() (*column.Catalog, error) {
 	}
 	defer snap.Close()
 	return column.NewTx(snap, nil).Catalog()
+}
+
+// untypedTables counts the store tables at the session's position that
+// are not package column's (catalog, tables, indexes): key-value tables
+// written by apply, which SQL does not see.
+func (ss *sqlSession) untypedTables() (int, error) {
+	pos := ss.store.AppliedPosition()
+	if ss.at.set {
+		pos = ss.at.pos
+	}
+	snap, err := ss.store.Snapshot(pos)
+	if err != nil {
+		return 0, err
+	}
+	defer snap.Close()
+	ts, err := snap.Tables()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range ts {
+		if t.ID < column.CatalogID {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // tableNames lists the tables and views, sorted.

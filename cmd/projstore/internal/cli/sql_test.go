@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -191,5 +192,165 @@ func TestSQLTextPrimaryKey(t *testing.T) {
 	r := run(t, "", "sql", db, "--format", "csv", "SELECT * FROM s; SELECT * FROM s FOR SYSTEM_TIME AS OF OFFSET 2").ok(t)
 	if r.stdout != "item,qty\napple,7\nitem,qty\napple,10\npear,4\n" {
 		t.Fatalf("stdout %q", r.stdout)
+	}
+}
+
+// TestSQLAtReadOnly: with --at the store is opened read-only; every write
+// statement is refused with a clear error, nothing reaches the file, and a
+// missing store is not created.
+func TestSQLAtReadOnly(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "app.db")
+	run(t, "", "sql", db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); INSERT INTO t VALUES (1, 'one')").ok(t)
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO t VALUES (2, 'two')",
+		"CREATE TABLE u(x)",
+		"CREATE VIEW v AS SELECT a FROM t",
+		"SELECT 1; DELETE FROM t",
+		"BEGIN",
+	} {
+		run(t, "", "sql", db, "--at", "1", q).fails(t, ExitFailure, "sql", "read-only (--at): only queries run")
+	}
+	run(t, "SELECT count(*) FROM t;\nINSERT INTO t VALUES (3, 'three');\n", "sql", db, "--at", "1").fails(t, ExitFailure, "sql", "read-only")
+	r := run(t, "", "sql", db, "--at", "1", "--format", "csv", "SELECT count(*) AS n FROM t").ok(t)
+	if r.stdout != "n\n0\n" {
+		t.Fatalf("--at 1: %q", r.stdout)
+	}
+	run(t, "", "sql", db, "--at", "1", "EXPLAIN SELECT * FROM t").ok(t).says(t, "SCAN t")
+	run(t, "", "sql", db, "--at", "1", "EXPLAIN DELETE FROM t").fails(t, ExitFailure, "sql", "EXPLAIN of a statement that is not a query")
+	after, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("the store file changed during --at runs")
+	}
+
+	// the shell: .at alone reads now, still read-only
+	e := &env{ctx: context.Background()}
+	s, err := e.openRead(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	ss := &sqlSession{ctx: context.Background(), store: s, db: sqlexec.OpenStore(s, nil), readOnly: true, mode: formatCSV, out: &out, errOut: &errb}
+	if err := ss.setAt(1); err != nil {
+		t.Fatal(err)
+	}
+	rl := &scriptReader{lines: []string{
+		"INSERT INTO t VALUES (4, 'four');",
+		".at",
+		"SELECT count(*) AS n FROM t;",
+		"INSERT INTO t VALUES (5, 'five');",
+		"EXPLAIN SELECT * FROM t;",
+	}}
+	if err := ss.repl(rl); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "(read-only)") || !strings.Contains(out.String(), "n\n1\n") {
+		t.Errorf("stdout:\n%s", out.String())
+	}
+	errs := errb.String()
+	if !strings.Contains(errs, "Error: reading as of position 1: the store is open read-only (--at): only queries run") ||
+		!strings.Contains(errs, "Error: the store is open read-only (--at): only queries run") || strings.Count(errs, "\n") != 2 {
+		t.Errorf("stderr:\n%s", errs)
+	}
+	r = run(t, "", "sql", db, "--format", "csv", "SELECT count(*) AS n FROM t").ok(t)
+	if r.stdout != "n\n1\n" {
+		t.Fatalf("after the read-only runs: %q", r.stdout)
+	}
+
+	missing := filepath.Join(t.TempDir(), "none.db")
+	run(t, "", "sql", missing, "--at", "0", "SELECT 1").fails(t, ExitFailure, "sql", "no such file")
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("--at on a missing store created it: %v", err)
+	}
+}
+
+// TestSQLREPLCommentLines: a line of comments alone, at the start of a
+// statement, is skipped (no continuation prompt); an unclosed comment
+// continues on the next line.
+func TestSQLREPLCommentLines(t *testing.T) {
+	for line, want := range map[string]bool{
+		"": true, "  ": true, "-- c": true, "/* c */": true, "/* a */ -- b": true, ";": true,
+		"/* open": false, "SELECT 1": false, "SELECT 1;": false, "'open": false, ".tables": false,
+	} {
+		if got := blankSQL(line); got != want {
+			t.Errorf("blankSQL(%q) = %v, want %v", line, got, want)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "app.db")
+	e := &env{ctx: context.Background()}
+	s, err := e.open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errb bytes.Buffer
+	ss := &sqlSession{ctx: context.Background(), store: s, db: sqlexec.OpenStore(s, nil), mode: formatCSV, out: &out, errOut: &errb}
+	rl := &scriptReader{lines: []string{"-- a comment", "SELECT 1 AS a;", "/* open", "*/ SELECT 2 AS b;"}}
+	if err := ss.repl(rl); err != nil {
+		t.Fatal(err)
+	}
+	wantPrompts := []string{"projstore> ", "projstore> ", "projstore> ", "      ...> ", "projstore> "}
+	if strings.Join(rl.prompts, "|") != strings.Join(wantPrompts, "|") {
+		t.Errorf("prompts %q, want %q", rl.prompts, wantPrompts)
+	}
+	if !strings.HasSuffix(out.String(), "a\n1\nb\n2\n") || errb.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
+	}
+}
+
+// TestSQLTableWideCharacters: table output aligns by terminal columns, in
+// which a CJK character takes two and a combining accent none.
+func TestSQLTableWideCharacters(t *testing.T) {
+	var b bytes.Buffer
+	res := &sqlexec.Result{Columns: []string{"s", "n"}, Rows: [][]any{{"日本語", int64(1)}, {"e\u0301t\u00e9", int64(22)}}}
+	if err := writeResult(&b, formatTable, res); err != nil {
+		t.Fatal(err)
+	}
+	want := "s        n\n------  --\n日本語   1\ne\u0301t\u00e9     22\n"
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestSQLREPLTablesOfApply: .tables on a store of key-value tables written
+// by apply says why SQL sees none.
+func TestSQLREPLTablesOfApply(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "app.db")
+	bs, _ := bankLog(smallBank, 20)
+	run(t, "", "apply", db, jsonLog(t, bs)).ok(t)
+	e := &env{ctx: context.Background()}
+	s, err := e.open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errb bytes.Buffer
+	ss := &sqlSession{ctx: context.Background(), store: s, db: sqlexec.OpenStore(s, nil), mode: formatTable, out: &out, errOut: &errb}
+	if err := ss.repl(&scriptReader{lines: []string{".tables"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "no SQL tables; the store has ") || !strings.Contains(errb.String(), "key-value table") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+	// a store with SQL tables lists them and says nothing more
+	errb.Reset()
+	if _, err := ss.db.Exec(context.Background(), "CREATE TABLE t(a)"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := ss.repl(&scriptReader{lines: []string{".tables"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "\nt\n") || errb.Len() != 0 {
+		t.Fatalf("stdout %q, stderr %q", out.String(), errb.String())
 	}
 }
