@@ -20,8 +20,8 @@ const (
 
 // Catalog keys (see the package documentation for the layout).
 const (
-	catTable  = 'T'
-	catIndex  = 'I'
+	catTable   = 'T'
+	catIndex   = 'I'
 	catView    = 'V'
 	catTrigger = 'R'
 	catNextID  = 'N'
@@ -46,8 +46,8 @@ func catalogKey(kind byte, name string) []byte {
 // Catalog is the schema at one position (with a pending batch's DDL): the
 // tables, their indexes, and the views. It is immutable once loaded.
 type Catalog struct {
-	tables  map[string]*tableInfo // by lowered name
-	indexes map[string]*Index
+	tables   map[string]*tableInfo // by lowered name
+	indexes  map[string]*Index
 	views    map[string]*View
 	triggers map[string]*Trigger // by lowered name: a namespace of their own, as in SQLite
 	nextID   batch.TableID
