@@ -187,6 +187,8 @@ type DB struct {
 	store     *store.Store // see AttachStore
 	storeMode bool         // see OpenStore
 	wtx       *writeTx     // the open write transaction of a store-mode DB
+	// storeTrigs holds the store's triggers parsed, by SQL (see parsedTrigger)
+	storeTrigs map[string]*triggerDef
 }
 
 type txState struct {
@@ -408,49 +410,7 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 		return nil, 0, db.drop(st)
 	case *sqlparse.Insert, *sqlparse.Update, *sqlparse.Delete:
-		if db.storeMode {
-			var name string
-			switch st := st.(type) {
-			case *sqlparse.Insert:
-				name = st.Table.Name
-			case *sqlparse.Update:
-				name = st.Table.Name
-			case *sqlparse.Delete:
-				name = st.Table.Name
-			}
-			if db.tables[strings.ToLower(name)] == nil && db.views[strings.ToLower(name)] == nil {
-				var n int64
-				var err error
-				switch st := st.(type) {
-				case *sqlparse.Insert:
-					n, err = db.storeInsert(c, x, st)
-				case *sqlparse.Update:
-					n, err = db.storeUpdate(c, x, st)
-				case *sqlparse.Delete:
-					n, err = db.storeDelete(c, x, st)
-				}
-				return nil, n, err
-			}
-		}
-		// With triggers, a statement writes to several tables: restore
-		// them all if it fails.
-		var undo *txState
-		if len(db.triggers) > 0 {
-			undo = db.snapshot()
-		}
-		var n int64
-		var err error
-		switch st := st.(type) {
-		case *sqlparse.Insert:
-			n, err = db.insert(c, x, st)
-		case *sqlparse.Update:
-			n, err = db.update(c, x, st)
-		case *sqlparse.Delete:
-			n, err = db.delete(c, x, st)
-		}
-		if err != nil && undo != nil {
-			db.restore(undo)
-		}
+		n, err := db.topWrite(c, x, st)
 		return nil, n, err
 	case *sqlparse.Begin:
 		if db.tx != nil {

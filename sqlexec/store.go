@@ -27,7 +27,12 @@ type txSource struct {
 	// rowid: the scan delivers every column then the rowid (the hidden
 	// rowid, or the INTEGER PRIMARY KEY), as memTable's scan does
 	rowid bool
-	cols  []string
+	// rowidName is the first of SQLite's names for the rowid that no
+	// column has: the name the scanner delivers the rowid under
+	rowidName string
+	cols      []string
+	// filters restrict the scan (the rows an OR REPLACE conflicts with)
+	filters []column.Filter
 }
 
 // Scan implements Source over column.Tx.Scan: every column, in the
@@ -35,9 +40,9 @@ type txSource struct {
 func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
 	var cols []string
 	if s.rowid {
-		cols = append(append(cols, s.cols...), "rowid")
+		cols = append(append(cols, s.cols...), s.rowidName)
 	}
-	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols})
+	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols, Filters: s.filters})
 	if err != nil {
 		return err
 	}
@@ -74,11 +79,16 @@ func (db *DB) AttachTx(tx *column.Tx) error {
 // storeTable is a read-only table over t as tx reads it.
 func storeTable(tx *column.Tx, t *column.Table) *memTable {
 	_, hasRowid := t.Rowid() // a table keyed by another PRIMARY KEY has none
-	src := &txSource{tx: tx, table: t.Name, rowid: hasRowid}
+	src := &txSource{tx: tx, table: t.Name}
 	for _, c := range t.Columns {
 		src.cols = append(src.cols, c.Name)
-		if isRowidName(c.Name) {
-			src.rowid = false
+	}
+	if hasRowid {
+		for _, name := range []string{"rowid", "_rowid_", "oid"} {
+			if t.ColumnIndex(name) < 0 {
+				src.rowid, src.rowidName = true, name
+				break
+			}
 		}
 	}
 	mt := &memTable{def: *t, ipk: -1, src: src}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -84,10 +85,75 @@ func (db *DB) storeStmt(run func(tx *column.Tx) error) error {
 	return w.commit(db.store)
 }
 
+// writeTarget is the table an INSERT, UPDATE or DELETE names.
+func writeTarget(st sqlparse.Stmt) *sqlparse.TableName {
+	switch st := st.(type) {
+	case *sqlparse.Insert:
+		return st.Table
+	case *sqlparse.Update:
+		return st.Table
+	case *sqlparse.Delete:
+		return st.Table
+	}
+	return nil
+}
+
+// writeStmt runs an INSERT, UPDATE or DELETE (a statement, or one of a
+// trigger's) on the table it names, in memory or in the store.
+func (db *DB) writeStmt(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error) {
+	name := strings.ToLower(writeTarget(st).Name)
+	if db.storeMode && db.tables[name] == nil && db.views[name] == nil {
+		switch st := st.(type) {
+		case *sqlparse.Insert:
+			return db.storeInsert(c, x, st)
+		case *sqlparse.Update:
+			return db.storeUpdate(c, x, st)
+		case *sqlparse.Delete:
+			return db.storeDelete(c, x, st)
+		}
+	}
+	switch st := st.(type) {
+	case *sqlparse.Insert:
+		return db.insert(c, x, st)
+	case *sqlparse.Update:
+		return db.update(c, x, st)
+	case *sqlparse.Delete:
+		return db.delete(c, x, st)
+	}
+	return 0, fmt.Errorf("unsupported statement %T", st)
+}
+
+// topWrite runs a write statement as one unit: with triggers it may
+// write several tables, in memory and in the store, and a failure must
+// leave none of them changed. The store's writes share one WriteBatch
+// (the statement's, or the open transaction's, rolled back to where the
+// statement began); the memory tables are restored from a copy.
+func (db *DB) topWrite(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error) {
+	var undo *txState
+	if len(db.triggers) > 0 || (db.storeMode && len(db.tables) > 0) {
+		undo = db.snapshot()
+	}
+	var n int64
+	var err error
+	if db.storeMode {
+		err = db.storeStmt(func(*column.Tx) error {
+			var err error
+			n, err = db.writeStmt(c, x, st)
+			return err
+		})
+	} else {
+		n, err = db.writeStmt(c, x, st)
+	}
+	if err != nil && undo != nil {
+		db.restore(undo)
+	}
+	return n, err
+}
+
 // storeCreateTable creates st's table in the store.
 func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	if st.As != nil {
-		return errors.New("CREATE TABLE ... AS in a store database is not supported")
+		return db.storeCreateTableAs(c, st)
 	}
 	t := &column.Table{Name: st.Name}
 	var uniques [][]string
@@ -174,6 +240,48 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	})
 }
 
+// storeCreateTableAs runs CREATE TABLE ... AS SELECT: the columns are
+// named as the query's and declared from their affinities (as SQLite
+// does), and the rows are written in the same batch as the table.
+func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
+	return db.storeStmt(func(tx *column.Tx) error {
+		if cat, err := tx.Catalog(); err == nil {
+			if _, err := cat.Table(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("table %s already exists", st.Name)
+			}
+		}
+		p, err := c.selectPlan(st.As, nil)
+		if err != nil {
+			return err
+		}
+		rs, err := p.execCtx(nil, &execCtx{db: db, args: c.args, now: time.Now(), goctx: context.Background()})
+		if err != nil {
+			return err
+		}
+		t := &column.Table{Name: st.Name}
+		for _, oc := range p.cols {
+			decl := map[aff]string{affText: "TEXT", affNumeric: "NUM", affInteger: "INT", affReal: "REAL"}[oc.aff]
+			t.Columns = append(t.Columns, column.Column{Name: oc.name, DeclType: decl, Type: column.TypeOf(decl)})
+		}
+		if _, err := tx.CreateTable(t); err != nil {
+			return err
+		}
+		for _, r := range rs.rows {
+			vals := make([]Value, len(r))
+			for i, v := range r {
+				vals[i] = norm(v)
+			}
+			if _, err := tx.Insert(t.Name, nil, vals); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 	var cols []string
 	for _, term := range st.Columns {
@@ -211,7 +319,20 @@ func (db *DB) storeDrop(st *sqlparse.Drop) (bool, error) {
 		case sqlparse.TableObject:
 			if _, err := cat.Table(st.Name); err == nil {
 				handled = true
+				for k, tr := range db.triggers {
+					if tr.table == strings.ToLower(st.Name) {
+						delete(db.triggers, k) // TEMP triggers go with their table too
+					}
+				}
 				return tx.DropTable(st.Name)
+			}
+		case sqlparse.TriggerObject:
+			if _, ok := db.triggers[strings.ToLower(st.Name)]; ok {
+				return nil // a TEMP trigger: this DB's own
+			}
+			if _, err := cat.Trigger(st.Name); err == nil {
+				handled = true
+				return tx.DropTrigger(st.Name)
 			}
 		case sqlparse.IndexObject:
 			if _, err := cat.Index(st.Name); err == nil {
@@ -267,16 +388,31 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 			}
 			src = rs.rows
 		}
+		mt := storeTable(tx, t)
+		before, err := db.storeRowTriggers(tx, mt, sqlparse.TriggerInsert, false, nil)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, mt, sqlparse.TriggerInsert, true, nil)
+		if err != nil {
+			return err
+		}
 		for _, r := range src {
 			vals := make([]Value, len(r))
 			for i, v := range r {
 				vals[i] = norm(v)
 			}
+			if len(before) > 0 {
+				if err := db.fire(x, mt, before, newStoreRow(t, mt, cols, vals), nil); err != nil {
+					return err
+				}
+			}
+			var key []Value
 			var err error
 			if st.Or == sqlparse.ConflictReplace {
-				_, err = tx.Upsert(t.Name, cols, vals)
+				key, err = db.storeReplace(x, tx, t, mt, cols, vals)
 			} else {
-				_, err = tx.Insert(t.Name, cols, vals)
+				key, err = tx.Insert(t.Name, cols, vals)
 			}
 			if err != nil {
 				if st.Or == sqlparse.ConflictIgnore && (errors.Is(err, column.ErrDuplicateKey) || errors.Is(err, column.ErrUnique) || errors.Is(err, column.ErrNotNull)) {
@@ -285,10 +421,129 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				return err
 			}
 			n++
+			if len(after) > 0 {
+				row, err := tx.Get(t.Name, key, nil)
+				if err != nil {
+					return err
+				}
+				if err := db.fire(x, mt, after, row, nil); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
 	return n, err
+}
+
+// newStoreRow is the row an INSERT of vals into cols of t will write, as
+// a BEFORE INSERT trigger sees it: the other columns take their defaults,
+// a rowid not given is NULL.
+func newStoreRow(t *column.Table, mt *memTable, cols []string, vals []Value) []Value {
+	row := make([]Value, len(t.Columns))
+	given := make([]bool, len(t.Columns))
+	if cols == nil {
+		for i := range row {
+			given[i] = i < len(vals)
+			if given[i] {
+				row[i] = column.Coerce(vals[i], column.Any, mt.affinity(i))
+			}
+		}
+	} else {
+		for j, name := range cols {
+			if i := t.ColumnIndex(name); i >= 0 {
+				row[i], given[i] = column.Coerce(vals[j], column.Any, mt.affinity(i)), true
+			}
+		}
+	}
+	for i, c := range t.Columns {
+		if !given[i] {
+			row[i] = c.Default
+		}
+	}
+	return row
+}
+
+// storeReplace runs INSERT OR REPLACE of one row: the rows it conflicts
+// with in a unique index are deleted first (column.Tx.Upsert replaces
+// only the row with the same primary key), as SQLite does.
+func (db *DB) storeReplace(x *execCtx, tx *column.Tx, t *column.Table, mt *memTable, cols []string, vals []Value) ([]Value, error) {
+	var self []Value
+	if len(t.PrimaryKey) > 0 {
+		row := newStoreRow(t, mt, cols, vals)
+		self = storeKey(mt, append(row, null))
+	}
+	if err := db.deleteConflicts(x, tx, mt, newStoreRow(t, mt, cols, vals), self, nil); err != nil {
+		return nil, err
+	}
+	return tx.Upsert(t.Name, cols, vals)
+}
+
+// deleteConflicts deletes the rows of mt other than the one keyed self
+// (or old, the row being updated) that hold row's values in the columns
+// of a unique index, or (for an UPDATE moving its row) row's key.
+func (db *DB) deleteConflicts(x *execCtx, tx *column.Tx, mt *memTable, row, self, old []Value) error {
+	cat, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	idx, err := cat.Indexes(mt.def.Name)
+	if err != nil {
+		return err
+	}
+	var victims [][]Value
+	for _, ix := range idx {
+		if !ix.Unique {
+			continue
+		}
+		var fs []column.Filter
+		for _, name := range ix.Columns {
+			v := row[mt.def.ColumnIndex(name)]
+			if v.IsNull() {
+				fs = nil // NULLs are distinct: no conflict
+				break
+			}
+			fs = append(fs, column.Filter{Column: name, Op: column.Eq, Value: v})
+		}
+		if fs == nil {
+			continue
+		}
+		src := *mt.src.(*txSource)
+		src.filters = fs
+		ft := *mt
+		ft.src = &src
+		rows, err := ft.scanRows(&execCtx{db: db, goctx: x.goctx})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			k := storeKey(mt, r)
+			if !sameValues(k, self) && !sameValues(k, old) {
+				victims = append(victims, k)
+			}
+		}
+	}
+	if old != nil && self != nil && !sameValues(self, old) {
+		victims = append(victims, self) // the row now at the key the UPDATE moves to
+	}
+	for _, k := range victims {
+		if _, err := tx.Delete(mt.def.Name, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameValues(a, b []Value) bool {
+	if a == nil || b == nil || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Type() != b[i].Type() || compareVals(a[i], b[i], collBinary) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // storeTarget is the table of an UPDATE or DELETE on a store table, read
@@ -304,7 +559,9 @@ func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.T
 	}
 	t := storeTable(tx, ct)
 	if !t.hasRowid() && len(ct.PrimaryKey) == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: %w", tn.Name, ErrStoreReadOnly)
+		// the store keys the rows by a rowid no name can reach: UPDATE
+		// and DELETE could not say which row they change
+		return nil, nil, nil, fmt.Errorf("%s: columns named rowid, _rowid_ and oid hide the rowid that keys its rows in the store; declare a PRIMARY KEY: %w", tn.Name, ErrStoreReadOnly)
 	}
 	rows, err := t.scanRows(&execCtx{db: db, goctx: x.goctx})
 	if err != nil {
@@ -334,9 +591,6 @@ func storeKey(t *memTable, row []Value) []Value {
 func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
 	if st.From != nil || st.With != nil {
 		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
-	}
-	if st.Or == sqlparse.ConflictReplace {
-		return 0, errors.New("UPDATE OR REPLACE of a store table is not supported")
 	}
 	var n int64
 	err := db.storeStmt(func(tx *column.Tx) error {
@@ -377,6 +631,19 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				sets = append(sets, e)
 			}
 		}
+		setCols := map[int]bool{}
+		for _, nm := range names {
+			setCols[t.def.ColumnIndex(nm)] = true
+		}
+		before, err := db.storeRowTriggers(tx, t, sqlparse.TriggerUpdate, false, setCols)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, t, sqlparse.TriggerUpdate, true, setCols)
+		if err != nil {
+			return err
+		}
+		nc := len(t.def.Columns)
 		for _, r := range rows {
 			e := &env{row: r, x: x, outer: x.trigEnv}
 			if where != nil {
@@ -396,13 +663,39 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				}
 				vals[i] = norm(v)
 			}
-			if err := tx.Update(t.def.Name, storeKey(t, r), names, vals); err != nil {
+			// the row as it will be, for triggers and OR REPLACE: the
+			// old row (with its rowid, if any) with the new values
+			newRow := append([]Value(nil), r...)
+			for i, nm := range names {
+				j := t.def.ColumnIndex(nm)
+				newRow[j] = column.Coerce(vals[i], column.Any, t.affinity(j))
+			}
+			if len(before) > 0 {
+				if err := db.fire(x, t, before, newRow[:nc], r[:nc]); err != nil {
+					return err
+				}
+			}
+			key := storeKey(t, r)
+			if st.Or == sqlparse.ConflictReplace {
+				if err := db.deleteConflicts(x, tx, t, newRow, storeKey(t, newRow), key); err != nil {
+					return err
+				}
+			}
+			if err := tx.Update(t.def.Name, key, names, vals); err != nil {
 				if st.Or == sqlparse.ConflictIgnore && (errors.Is(err, column.ErrDuplicateKey) || errors.Is(err, column.ErrUnique) || errors.Is(err, column.ErrNotNull)) {
 					continue
+				}
+				if len(before) > 0 && errors.Is(err, column.ErrNotFound) {
+					continue // a BEFORE trigger deleted the row: SQLite skips it
 				}
 				return err
 			}
 			n++
+			if len(after) > 0 {
+				if err := db.fire(x, t, after, newRow[:nc], r[:nc]); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -428,6 +721,15 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 			}
 			where = &w
 		}
+		before, err := db.storeRowTriggers(tx, t, sqlparse.TriggerDelete, false, nil)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, t, sqlparse.TriggerDelete, true, nil)
+		if err != nil {
+			return err
+		}
+		nc := len(t.def.Columns)
 		for _, r := range rows {
 			if where != nil {
 				ok, err := where.holds(&env{row: r, x: x, outer: x.trigEnv})
@@ -438,12 +740,19 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 					continue
 				}
 			}
+			if err := db.fire(x, t, before, nil, r[:nc]); err != nil {
+				return err
+			}
 			ok, err := tx.Delete(t.def.Name, storeKey(t, r))
 			if err != nil {
 				return err
 			}
-			if ok {
-				n++
+			if !ok {
+				continue // deleted already, by a trigger
+			}
+			n++
+			if err := db.fire(x, t, after, nil, r[:nc]); err != nil {
+				return err
 			}
 		}
 		return nil
