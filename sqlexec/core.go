@@ -581,18 +581,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 		if t.AsOf != nil && lookupCTE(cs, t.Name) != nil {
 			return nil, fmt.Errorf("table %s: a CTE has no past positions", t.Name)
 		}
-		tb, err := c.storeItem(t, asOf)
-		if err != nil {
-			return nil, err
-		}
-		it := &fromItem{alias: alias, table: tb}
-		for i, col := range tb.def.Columns {
-			it.cols = append(it.cols, scopeCol{name: col.Name, aff: tb.affs[i], coll: tb.colls[i]})
-		}
-		if tb.hasRowid() {
-			it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
-		}
-		return it, nil
+		return c.storeItem(t, alias, asOf, cs)
 	}
 	if t.Schema == "" {
 		if d := lookupCTE(cs, t.Name); d != nil {

@@ -189,6 +189,8 @@ type DB struct {
 	wtx       *writeTx     // the open write transaction of a store-mode DB
 	// storeTrigs holds the store's triggers parsed, by SQL (see parsedTrigger)
 	storeTrigs map[string]*triggerDef
+	// storeViews holds the store's views parsed, by name and SQL (see storeView)
+	storeViews map[string]*viewDef
 }
 
 type txState struct {
@@ -401,6 +403,9 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value) (rs 
 		}
 		return nil, 0, db.createIndex(st)
 	case *sqlparse.CreateView:
+		if db.storeMode && !st.Temp {
+			return nil, 0, db.storeCreateView(c, st)
+		}
 		return nil, 0, db.createView(c, st)
 	case *sqlparse.Drop:
 		if db.storeMode && db.tables[strings.ToLower(st.Name)] == nil {

@@ -115,8 +115,10 @@ func (db *DB) AttachStore(s *store.Store) {
 	db.mu.Unlock()
 }
 
-// storeItem resolves a table reference against the attached store.
-func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTable, error) {
+// storeItem resolves a table reference against the attached store: a
+// table, or a view, read in the catalog at the reference's position. A
+// view read at a past position reads its tables there too.
+func (c *compiler) storeItem(t *sqlparse.TableName, alias string, asOf *sqlparse.AsOf, cs *scope) (*fromItem, error) {
 	st := c.db.store
 	pos := st.AppliedPosition()
 	if asOf != nil {
@@ -151,9 +153,80 @@ func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTa
 	}
 	tb, err := cat.Table(t.Name)
 	if err != nil {
+		if cv, verr := cat.View(t.Name); verr == nil {
+			return c.storeViewItem(cv, alias, asOf, cs)
+		}
 		return nil, fmt.Errorf("no such table: %s at position %d", t.Name, pos)
 	}
-	return storeTable(tx, tb), nil
+	mt := storeTable(tx, tb)
+	it := &fromItem{alias: alias, table: mt}
+	for i, col := range mt.def.Columns {
+		it.cols = append(it.cols, scopeCol{name: col.Name, aff: mt.affs[i], coll: mt.colls[i]})
+	}
+	if mt.hasRowid() {
+		it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
+	}
+	return it, nil
+}
+
+// storeViewItem expands a view of the store's catalog as the in-memory
+// views are expanded. Under AS OF, the view's own table references
+// without one read at the same position: the view is what it was then.
+func (c *compiler) storeViewItem(cv *column.View, alias string, asOf *sqlparse.AsOf, cs *scope) (*fromItem, error) {
+	v, err := c.db.parsedView(cv)
+	if err != nil {
+		return nil, err
+	}
+	if v.expanding {
+		return nil, fmt.Errorf("view %s is circularly defined", cv.Name)
+	}
+	v.expanding = true
+	saved := c.stmtAsOf
+	if asOf != nil {
+		c.stmtAsOf = asOf
+	}
+	var parent *scope
+	if cs != nil {
+		parent = cs.parent
+	}
+	p, err := c.selectPlan(v.sel, parent)
+	c.stmtAsOf = saved
+	v.expanding = false
+	if err != nil {
+		return nil, err
+	}
+	it := &fromItem{alias: alias, sub: p}
+	for i, oc := range p.cols {
+		name := oc.name
+		if i < len(v.columns) {
+			name = v.columns[i]
+		}
+		it.cols = append(it.cols, scopeCol{name: name, aff: oc.aff, coll: oc.coll})
+	}
+	return it, nil
+}
+
+// parsedView returns a store view parsed, once per DB for each name and
+// SQL text (the viewDef's expanding flag is this DB's).
+func (db *DB) parsedView(cv *column.View) (*viewDef, error) {
+	key := strings.ToLower(cv.Name) + "\x00" + cv.SQL + "\x00" + strings.Join(cv.Columns, "\x00")
+	if v, ok := db.storeViews[key]; ok {
+		return v, nil
+	}
+	stmt, err := sqlparse.ParseOne(cv.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("view %s in the store: %w", cv.Name, err)
+	}
+	sel, ok := stmt.(*sqlparse.Select)
+	if !ok {
+		return nil, fmt.Errorf("view %s in the store holds a %T, not a SELECT", cv.Name, stmt)
+	}
+	if db.storeViews == nil {
+		db.storeViews = map[string]*viewDef{}
+	}
+	v := &viewDef{name: cv.Name, columns: cv.Columns, sel: sel}
+	db.storeViews[key] = v
+	return v, nil
 }
 
 func (c *compiler) closeSnaps() {

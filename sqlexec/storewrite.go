@@ -226,6 +226,12 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 				}
 				return fmt.Errorf("table %s already exists", st.Name)
 			}
+			if _, err := cat.View(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("view %s already exists", st.Name)
+			}
 		}
 		if _, err := tx.CreateTable(t); err != nil {
 			return err
@@ -251,6 +257,12 @@ func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
 					return nil
 				}
 				return fmt.Errorf("table %s already exists", st.Name)
+			}
+			if _, err := cat.View(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("view %s already exists", st.Name)
 			}
 		}
 		p, err := c.selectPlan(st.As, nil)
@@ -282,6 +294,58 @@ func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
 	})
 }
 
+// storeCreateView keeps a view in the store's catalog, as the SQL of its
+// SELECT, so that every DB over the store sees it, it survives reopening
+// the store, and reads at a past position see the views of that
+// position. A TEMP view stays with this DB, as in SQLite.
+func (db *DB) storeCreateView(c *compiler, st *sqlparse.CreateView) error {
+	key := strings.ToLower(st.Name)
+	if _, ok := db.views[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("view %s already exists", st.Name)
+	}
+	if _, ok := db.tables[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("table %s already exists", st.Name)
+	}
+	return db.storeStmt(func(tx *column.Tx) error {
+		cat, err := tx.Catalog()
+		if err != nil {
+			return err
+		}
+		if _, err := cat.View(st.Name); err == nil {
+			if st.IfNotExists {
+				return nil
+			}
+			return fmt.Errorf("view %s already exists", st.Name)
+		}
+		if _, err := cat.Table(st.Name); err == nil {
+			if st.IfNotExists {
+				return nil
+			}
+			return fmt.Errorf("table %s already exists", st.Name)
+		}
+		if _, err := cat.Index(st.Name); err == nil {
+			return fmt.Errorf("there is already an index named %s", st.Name)
+		}
+		if st.Select.AsOf != nil {
+			return errors.New("a view cannot be fixed at a position: read it AS OF instead")
+		}
+		p, err := c.selectPlan(st.Select, nil)
+		if err != nil {
+			return err
+		}
+		if len(st.Columns) > 0 && len(st.Columns) != len(p.cols) {
+			return fmt.Errorf("expected %d columns for '%s' but got %d", len(st.Columns), st.Name, len(p.cols))
+		}
+		return tx.CreateView(&column.View{Name: st.Name, SQL: st.Select.String(), Columns: st.Columns})
+	})
+}
+
 func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 	var cols []string
 	for _, term := range st.Columns {
@@ -301,6 +365,9 @@ func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 					return nil
 				}
 				return fmt.Errorf("index %s already exists", st.Name)
+			}
+			if _, err := cat.View(st.Table); err == nil {
+				return errors.New("views may not be indexed")
 			}
 		}
 		_, err := tx.CreateIndex(context.Background(), &column.Index{Name: st.Name, Table: st.Table, Columns: cols, Unique: st.Unique})
@@ -325,6 +392,22 @@ func (db *DB) storeDrop(st *sqlparse.Drop) (bool, error) {
 					}
 				}
 				return tx.DropTable(st.Name)
+			}
+			if _, err := cat.View(st.Name); err == nil && !st.IfExists {
+				handled = true
+				return fmt.Errorf("use DROP VIEW to delete view %s", st.Name)
+			}
+		case sqlparse.ViewObject:
+			if _, ok := db.views[strings.ToLower(st.Name)]; ok {
+				return nil // a TEMP view: this DB's own
+			}
+			if _, err := cat.View(st.Name); err == nil {
+				handled = true
+				return tx.DropView(st.Name)
+			}
+			if _, err := cat.Table(st.Name); err == nil && !st.IfExists {
+				handled = true
+				return fmt.Errorf("use DROP TABLE to delete table %s", st.Name)
 			}
 		case sqlparse.TriggerObject:
 			if _, ok := db.triggers[strings.ToLower(st.Name)]; ok {
@@ -358,7 +441,7 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		}
 		t, err := cat.Table(st.Table.Name)
 		if err != nil {
-			return fmt.Errorf("no such table: %s", st.Table.Name)
+			return noStoreTable(cat, st.Table.Name)
 		}
 		cols := st.Columns
 		want := len(cols)
@@ -434,6 +517,14 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		return nil
 	})
 	return n, err
+}
+
+// noStoreTable is the error of a write to name, which is no table of cat.
+func noStoreTable(cat *column.Catalog, name string) error {
+	if _, err := cat.View(name); err == nil {
+		return fmt.Errorf("cannot modify %s because it is a view", name)
+	}
+	return fmt.Errorf("no such table: %s", name)
 }
 
 // newStoreRow is the row an INSERT of vals into cols of t will write, as
@@ -555,7 +646,10 @@ func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.T
 	}
 	ct, err := cat.Table(tn.Name)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("no such table: %s", tn.Name)
+		return nil, nil, nil, noStoreTable(cat, tn.Name)
+	}
+	if tn.AsOf != nil {
+		return nil, nil, nil, errors.New("a write cannot be at a past position")
 	}
 	t := storeTable(tx, ct)
 	if !t.hasRowid() && len(ct.PrimaryKey) == 0 {

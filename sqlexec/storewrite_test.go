@@ -2,6 +2,7 @@ package sqlexec
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -164,5 +165,78 @@ func TestStoreLikeMemory(t *testing.T) {
 		if got := queryRows(t, sdb, q[1:]); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\nstore  %v\nmemory %v", q[1:], got, want)
 		}
+	}
+}
+
+// TestStoreViews: views of a store DB live in the store's catalog: other
+// DBs over the store see them, they survive reopening it, DROP VIEW
+// removes them, and a read AS OF a past position sees the views (and
+// their tables) of that position.
+func TestStoreViews(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	s := openFileStore(t, path)
+	db := OpenStore(s, nil)
+	mustExecDB(t, db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); INSERT INTO t VALUES(1, 'x'), (2, 'y')")
+	mustExecDB(t, db, "CREATE VIEW v(n, s) AS SELECT a * 10, b FROM t WHERE a > 1")
+	p1 := s.AppliedPosition()
+	other := OpenStore(s, nil)
+	if got := queryRows(t, other, "SELECT n, s FROM v"); !reflect.DeepEqual(got, [][]any{{int64(20), "y"}}) {
+		t.Errorf("the view from another DB: %v", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openFileStore(t, path)
+	defer s.Close()
+	db = OpenStore(s, nil)
+	mustExecDB(t, db, "INSERT INTO t VALUES(3, 'z')")
+	if got := queryRows(t, db, "SELECT n FROM v ORDER BY n"); !reflect.DeepEqual(got, [][]any{{int64(20)}, {int64(30)}}) {
+		t.Errorf("the view after reopening: %v", got)
+	}
+	for _, q := range []string{
+		"CREATE VIEW v AS SELECT 1",
+		"CREATE TABLE v(x)",
+		"CREATE INDEX vi ON v(n)",
+		"INSERT INTO v VALUES(1, 2)",
+		"DELETE FROM v",
+		"DROP TABLE v",
+		"DROP VIEW t",
+		"CREATE TRIGGER vt AFTER INSERT ON v BEGIN SELECT 1; END",
+		"CREATE VIEW w(a, b) AS SELECT 1",
+		"CREATE VIEW w AS SELECT nosuch FROM t",
+	} {
+		if _, err := db.Exec(context.Background(), q); err == nil {
+			t.Errorf("%s: no error", q)
+		}
+	}
+	mustExecDB(t, db, "CREATE VIEW IF NOT EXISTS v AS SELECT 1")
+	mustExecDB(t, db, "DROP VIEW v")
+	if _, err := db.Query(context.Background(), "SELECT * FROM v"); err == nil {
+		t.Error("a dropped view still reads")
+	}
+	// the view at the position it existed, over its table at that position
+	q := fmt.Sprintf("SELECT n FROM v AS OF OFFSET %d", p1)
+	if got := queryRows(t, db, q); !reflect.DeepEqual(got, [][]any{{int64(20)}}) {
+		t.Errorf("%s: %v", q, got)
+	}
+	q = fmt.Sprintf("SELECT count(*) FROM v FOR SYSTEM_TIME AS OF OFFSET %d", p1)
+	if got := queryRows(t, db, q); !reflect.DeepEqual(got, [][]any{{int64(1)}}) {
+		t.Errorf("%s: %v", q, got)
+	}
+	// a view made later under the same name is a new one
+	mustExecDB(t, db, "CREATE VIEW v AS SELECT b FROM t WHERE a = 1")
+	if got := queryRows(t, db, "SELECT * FROM v"); !reflect.DeepEqual(got, [][]any{{"x"}}) {
+		t.Errorf("the new view: %v", got)
+	}
+	// a view in a rolled-back transaction leaves nothing
+	mustExecDB(t, db, "BEGIN; CREATE VIEW gone AS SELECT 1; ROLLBACK")
+	if _, err := db.Query(context.Background(), "SELECT * FROM gone"); err == nil {
+		t.Error("a view of a rolled-back transaction reads")
+	}
+	// TEMP views stay with their DB
+	mustExecDB(t, db, "CREATE TEMP VIEW tv AS SELECT 1")
+	if _, err := OpenStore(s, nil).Query(context.Background(), "SELECT * FROM tv"); err == nil {
+		t.Error("a TEMP view reads from another DB")
 	}
 }
