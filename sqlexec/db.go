@@ -1084,11 +1084,16 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
 		}
 		err := db.fire(x, t, before, row, nil)
+		if raisedIgnore(err) {
+			continue
+		}
 		if err == nil {
 			err = t.insertRow(row, or)
 		}
 		if err == nil {
-			err = db.fire(x, t, after, row, nil)
+			if err = db.fire(x, t, after, row, nil); raisedIgnore(err) {
+				err = nil
+			}
 		}
 		if err != nil {
 			if undo != nil {
@@ -1291,7 +1296,10 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	after := db.rowTriggers(t, sqlparse.TriggerUpdate, true, setCols)
 	for i := range newRows {
 		if &newRows[i][0] != &t.rows[i][0] {
-			if err := db.fire(x, t, before, newRows[i], t.rows[i]); err != nil {
+			if err := db.fire(x, t, before, newRows[i], t.rows[i]); raisedIgnore(err) {
+				newRows[i] = t.rows[i]
+				n--
+			} else if err != nil {
 				return 0, err
 			}
 		}
@@ -1311,7 +1319,7 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	for i := range newRows {
 		if &newRows[i][0] != &oldRows[i][0] {
-			if err := db.fire(x, t, after, newRows[i], oldRows[i]); err != nil {
+			if err := db.fire(x, t, after, newRows[i], oldRows[i]); err != nil && !raisedIgnore(err) {
 				return 0, err
 			}
 		}
@@ -1357,12 +1365,16 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 			del, _ = truth(v)
 		}
 		if del {
-			if err := db.fire(x, t, before, nil, t.rows[i]); err != nil {
+			// RAISE(IGNORE) in a BEFORE trigger keeps the row
+			err := db.fire(x, t, before, nil, t.rows[i])
+			if err != nil && !raisedIgnore(err) {
 				return 0, err
 			}
-			deleted = append(deleted, t.rows[i])
-			n++
-			continue
+			if err == nil {
+				deleted = append(deleted, t.rows[i])
+				n++
+				continue
+			}
 		}
 		keptRows = append(keptRows, t.rows[i])
 		keptIDs = append(keptIDs, t.rowids[i])
@@ -1371,7 +1383,7 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	t.changed()
 	t.rebuildKeys()
 	for _, r := range deleted {
-		if err := db.fire(x, t, after, nil, r); err != nil {
+		if err := db.fire(x, t, after, nil, r); err != nil && !raisedIgnore(err) {
 			return 0, err
 		}
 	}

@@ -147,6 +147,16 @@ func (db *DB) topWrite(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error)
 	if err != nil && undo != nil {
 		db.restore(undo)
 	}
+	var re *raiseError
+	if errors.As(err, &re) && re.action == sqlparse.ConflictRollback && db.tx != nil {
+		// RAISE(ROLLBACK) ends the transaction, as ROLLBACK would
+		db.restore(db.tx)
+		db.tx = nil
+		if db.wtx != nil {
+			db.wtx.discard()
+			db.wtx = nil
+		}
+	}
 	return n, err
 }
 
@@ -486,7 +496,9 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				vals[i] = norm(v)
 			}
 			if len(before) > 0 {
-				if err := db.fire(x, mt, before, newStoreRow(t, mt, cols, vals), nil); err != nil {
+				if err := db.fire(x, mt, before, newStoreRow(t, mt, cols, vals), nil); raisedIgnore(err) {
+					continue
+				} else if err != nil {
 					return err
 				}
 			}
@@ -509,7 +521,7 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				if err != nil {
 					return err
 				}
-				if err := db.fire(x, mt, after, row, nil); err != nil {
+				if err := db.fire(x, mt, after, row, nil); err != nil && !raisedIgnore(err) {
 					return err
 				}
 			}
@@ -765,7 +777,9 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				newRow[j] = column.Coerce(vals[i], column.Any, t.affinity(j))
 			}
 			if len(before) > 0 {
-				if err := db.fire(x, t, before, newRow[:nc], r[:nc]); err != nil {
+				if err := db.fire(x, t, before, newRow[:nc], r[:nc]); raisedIgnore(err) {
+					continue
+				} else if err != nil {
 					return err
 				}
 			}
@@ -786,7 +800,7 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 			}
 			n++
 			if len(after) > 0 {
-				if err := db.fire(x, t, after, newRow[:nc], r[:nc]); err != nil {
+				if err := db.fire(x, t, after, newRow[:nc], r[:nc]); err != nil && !raisedIgnore(err) {
 					return err
 				}
 			}
@@ -834,7 +848,9 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 					continue
 				}
 			}
-			if err := db.fire(x, t, before, nil, r[:nc]); err != nil {
+			if err := db.fire(x, t, before, nil, r[:nc]); raisedIgnore(err) {
+				continue
+			} else if err != nil {
 				return err
 			}
 			ok, err := tx.Delete(t.def.Name, storeKey(t, r))
@@ -845,7 +861,7 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 				continue // deleted already, by a trigger
 			}
 			n++
-			if err := db.fire(x, t, after, nil, r[:nc]); err != nil {
+			if err := db.fire(x, t, after, nil, r[:nc]); err != nil && !raisedIgnore(err) {
 				return err
 			}
 		}

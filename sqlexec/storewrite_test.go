@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/projstore/projstore/store"
@@ -238,5 +239,53 @@ func TestStoreViews(t *testing.T) {
 	mustExecDB(t, db, "CREATE TEMP VIEW tv AS SELECT 1")
 	if _, err := OpenStore(s, nil).Query(context.Background(), "SELECT * FROM tv"); err == nil {
 		t.Error("a TEMP view reads from another DB")
+	}
+}
+
+// TestRaise: RAISE(IGNORE) skips the row that fired the trigger;
+// RAISE(ABORT|FAIL, msg) fails the statement with msg, leaving nothing;
+// RAISE(ROLLBACK, msg) also ends the transaction; RAISE outside a trigger
+// is an error. Memory and store tables behave alike.
+func TestRaise(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, db := range map[string]*DB{"memory": NewMemory(nil), "store": OpenStore(s, nil)} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			mustExecDB(t, db, `CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE TABLE log(x);
+				CREATE TRIGGER ig BEFORE INSERT ON t WHEN new.b < 0 BEGIN SELECT RAISE(IGNORE); END;
+				CREATE TRIGGER ab BEFORE UPDATE ON t WHEN new.b > 100 BEGIN INSERT INTO log VALUES('ab'); SELECT RAISE(ABORT, 'b ' || new.b || ' too big'); END;
+				CREATE TRIGGER fl AFTER DELETE ON t WHEN old.a = 3 BEGIN INSERT INTO log VALUES('fl'); SELECT RAISE(FAIL, 'keep 3'); END;
+				CREATE TRIGGER rb AFTER INSERT ON t WHEN new.a = 9 BEGIN SELECT RAISE(ROLLBACK, 'not 9'); END;
+				CREATE TRIGGER dg BEFORE DELETE ON t WHEN old.a = 1 BEGIN SELECT RAISE(IGNORE); END;`)
+			mustExecDB(t, db, "INSERT INTO t VALUES(1, 5), (2, -1), (3, 7)")
+			if got := queryRows(t, db, "SELECT a, b FROM t ORDER BY a"); !reflect.DeepEqual(got, [][]any{{int64(1), int64(5)}, {int64(3), int64(7)}}) {
+				t.Errorf("after RAISE(IGNORE) on insert: %v", got)
+			}
+			if _, err := db.Exec(ctx, "UPDATE t SET b = b * 20"); err == nil || err.Error() != "b 140 too big" {
+				t.Errorf("RAISE(ABORT): %v", err)
+			}
+			if _, err := db.Exec(ctx, "DELETE FROM t WHERE a = 3"); err == nil || err.Error() != "keep 3" {
+				t.Errorf("RAISE(FAIL): %v", err)
+			}
+			mustExecDB(t, db, "DROP TRIGGER fl; DELETE FROM t") // dg keeps row 1
+			if _, err := db.Exec(ctx, "BEGIN; INSERT INTO t VALUES(8, 0); INSERT INTO t VALUES(9, 0)"); err == nil || err.Error() != "not 9" {
+				t.Errorf("RAISE(ROLLBACK): %v", err)
+			}
+			if _, err := db.Exec(ctx, "COMMIT"); err == nil {
+				t.Error("RAISE(ROLLBACK) left the transaction open")
+			}
+			if got := queryRows(t, db, "SELECT a FROM t UNION ALL SELECT x FROM log"); !reflect.DeepEqual(got, [][]any{{int64(1)}}) {
+				t.Errorf("rows left: %v", got)
+			}
+			for _, q := range []string{"SELECT RAISE(IGNORE)", "UPDATE t SET b = RAISE(ABORT, 'x')"} {
+				if _, err := db.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "trigger-program") {
+					t.Errorf("%s: %v", q, err)
+				}
+			}
+		})
 	}
 }

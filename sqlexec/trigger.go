@@ -236,7 +236,7 @@ func (db *DB) fire(x *execCtx, t *memTable, trs []*triggerDef, newRow, oldRow []
 		return nil
 	}
 	n := len(t.def.Columns)
-	ts := &scope{}
+	ts := &scope{ctes: map[string]*cteDef{trigScopeMark: nil}}
 	for _, pfx := range []string{"new", "old"} {
 		for i, cd := range t.def.Columns {
 			ts.cols = append(ts.cols, scopeCol{table: pfx, name: cd.Name, aff: t.affs[i], coll: t.colls[i]})
@@ -285,4 +285,61 @@ func (db *DB) fire(x *execCtx, t *memTable, trs []*triggerDef, newRow, oldRow []
 		}
 	}
 	return nil
+}
+
+// trigScopeMark marks the scope of NEW and OLD (the root of every scope
+// a trigger's program compiles in) among the CTE names, where no SQL name
+// can match it (CTE lookups use lowered identifiers, never NUL).
+const trigScopeMark = "\x00trigger"
+
+// raiseError is RAISE(ROLLBACK|ABORT|FAIL, message) or RAISE(IGNORE)
+// run by a trigger program.
+type raiseError struct {
+	action sqlparse.ConflictAction
+	msg    string
+}
+
+func (e *raiseError) Error() string {
+	if e.action == sqlparse.ConflictIgnore {
+		return "RAISE(IGNORE) outside a row operation"
+	}
+	return e.msg
+}
+
+// raisedIgnore reports whether err is RAISE(IGNORE): the row operation
+// that fired the trigger is skipped, and the statement goes on with its
+// next row, with nothing undone (as SQLite's VDBE jumps to the next row).
+func raisedIgnore(err error) bool {
+	var re *raiseError
+	return errors.As(err, &re) && re.action == sqlparse.ConflictIgnore
+}
+
+// raise compiles RAISE(), which only a trigger program may hold.
+func (c *compiler) raise(x *sqlparse.Raise, s *scope) (cexpr, error) {
+	in := false
+	for sc := s; sc != nil && !in; sc = sc.parent {
+		_, in = sc.ctes[trigScopeMark]
+	}
+	if !in {
+		return cexpr{}, errors.New("RAISE() may only be used within a trigger-program")
+	}
+	var msg cexpr
+	if x.Message != nil {
+		m, err := c.compile(x.Message, s)
+		if err != nil {
+			return cexpr{}, err
+		}
+		msg = m
+	}
+	return cexpr{fn: func(e *env) (Value, error) {
+		re := &raiseError{action: x.Action}
+		if msg.fn != nil {
+			v, err := msg.fn(e)
+			if err != nil {
+				return null, err
+			}
+			re.msg = textOf(v)
+		}
+		return null, re
+	}}, nil
 }
