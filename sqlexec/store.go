@@ -15,9 +15,14 @@ import (
 	"github.com/projstore/projstore/store"
 )
 
-// ErrStoreReadOnly is a write statement on a table attached from the
-// store: SQL writes into a store's WriteBatch are not wired yet.
-var ErrStoreReadOnly = errors.New("store table: this write is not wired (AttachTx tables take none, OpenStore tables take INSERT)")
+// ErrStoreReadOnly is a write (or CREATE INDEX, CREATE TRIGGER, DROP) on
+// a store table that this DB only reads: the tables of AttachTx and
+// AttachStore are read through a snapshot, and only a DB made by
+// OpenStore writes batches. An OpenStore DB returns it for one case, an
+// UPDATE or DELETE of a table whose columns named rowid, _rowid_ and oid
+// hide the rowid that keys its rows in the store (no name reaches the
+// row to change; a PRIMARY KEY avoids it).
+var ErrStoreReadOnly = errors.New("store table is read-only here (AttachTx and AttachStore tables are read through a snapshot; OpenStore writes)")
 
 // txSource reads one table of a column.Tx: its scanner delivers Arrow
 // record batches at the Tx's position, with the Tx's pending writes.
@@ -56,9 +61,10 @@ func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow
 }
 
 // AttachTx makes every table of tx's catalog readable by queries, through
-// the column scanner at tx's position (FOR SYSTEM_TIME AS OF and writes
-// through SQL are not wired yet: writes to these tables are refused with
-// ErrStoreReadOnly). A table of the same name already in db is an error.
+// the column scanner at tx's position. They are read-only to SQL
+// (ErrStoreReadOnly): tx's batch is the caller's, and FOR SYSTEM_TIME AS
+// OF reads AttachStore's tables. A table of the same name already in db
+// is an error.
 func (db *DB) AttachTx(tx *column.Tx) error {
 	cat, err := tx.Catalog()
 	if err != nil {

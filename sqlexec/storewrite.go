@@ -15,13 +15,21 @@ import (
 	"github.com/projstore/projstore/store"
 )
 
-// OpenStore returns a DB whose tables live in s: CREATE TABLE and CREATE
-// INDEX create them in the store's catalog, INSERT writes rows, and each
-// write statement (or each transaction, from BEGIN to COMMIT) becomes
-// exactly one WriteBatch at AppliedPosition()+1. Statements inside a
-// transaction read their own writes; ROLLBACK and a failing statement
-// leave nothing. Views and triggers stay in memory. UPDATE and DELETE of
-// store tables are not wired yet (ErrStoreReadOnly).
+// OpenStore returns a DB whose schema and rows live in s: CREATE TABLE
+// (also AS SELECT), CREATE INDEX, CREATE VIEW and CREATE TRIGGER (and
+// their DROPs) change the store's catalog; INSERT, UPDATE and DELETE
+// (with OR REPLACE/IGNORE, and the triggers they fire, which may write
+// other tables) write rows. Each write statement (or each transaction,
+// from BEGIN to COMMIT) becomes exactly one WriteBatch at
+// AppliedPosition()+1, so every DB over s, and s reopened, sees the same
+// tables, views and triggers. Statements inside a transaction read their
+// own writes; ROLLBACK, RAISE and a failing statement (or trigger) leave
+// nothing. A read AS OF OFFSET n sees the catalog at n: the views of n
+// over their tables at n. TEMP tables, views and triggers stay with this
+// DB, as in SQLite. The store's catalog has no place for a column's
+// COLLATE, CHECK or GENERATED clause, nor for an index on expressions or
+// a partial index: CREATE statements holding them are refused with an
+// error naming what is missing.
 func OpenStore(s *store.Store, mem memory.Allocator) *DB {
 	db := NewMemory(mem)
 	db.store = s
