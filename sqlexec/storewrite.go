@@ -200,6 +200,11 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 				if err != nil {
 					return err
 				}
+				if volatileDefault(k.Expr, e) {
+					// evaluated by each INSERT (storeDefaults), not now
+					col.DefaultExpr = k.Expr.String()
+					break
+				}
 				v, err := e.fn(&env{x: &execCtx{db: db}})
 				if err != nil {
 					return err
@@ -498,10 +503,24 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		if err != nil {
 			return err
 		}
+		dnames, dexprs, err := storeDefaults(c, t, cols)
+		if err != nil {
+			return err
+		}
+		if len(dnames) > 0 {
+			cols = append(append([]string(nil), cols...), dnames...)
+		}
 		for _, r := range src {
-			vals := make([]Value, len(r))
+			vals := make([]Value, len(r), len(r)+len(dexprs))
 			for i, v := range r {
 				vals[i] = norm(v)
+			}
+			for _, e := range dexprs {
+				v, err := e.fn(&env{x: x})
+				if err != nil {
+					return err
+				}
+				vals = append(vals, norm(v))
 			}
 			if len(before) > 0 {
 				if err := db.fire(x, mt, before, newStoreRow(t, mt, cols, vals), nil); raisedIgnore(err) {
@@ -545,6 +564,60 @@ func noStoreTable(cat *column.Catalog, name string) error {
 		return fmt.Errorf("cannot modify %s because it is a view", name)
 	}
 	return fmt.Errorf("no such table: %s", name)
+}
+
+// volatileDefault reports whether a DEFAULT takes another value in each
+// row: random(), or the time of the INSERT (CURRENT_TIMESTAMP, which the
+// compiler folds as a constant of the statement).
+func volatileDefault(x sqlparse.Expr, e cexpr) bool {
+	if !e.isConst {
+		return true
+	}
+	volatile := false
+	sqlparse.Inspect(x, func(n sqlparse.Node) bool {
+		if l, ok := n.(*sqlparse.Literal); ok {
+			switch l.Kind {
+			case sqlparse.CurrentTimeLit, sqlparse.CurrentDateLit, sqlparse.CurrentTimestampLit:
+				volatile = true
+			}
+		}
+		return !volatile
+	})
+	return volatile
+}
+
+// storeDefaults compiles the DEFAULT expressions of t's columns that an
+// INSERT naming cols (nil: every column) leaves to them and that take a
+// value per row (Column.DefaultExpr); the column writer fills the others.
+func storeDefaults(c *compiler, t *column.Table, cols []string) ([]string, []cexpr, error) {
+	if cols == nil {
+		return nil, nil, nil
+	}
+	var names []string
+	var exprs []cexpr
+	for _, col := range t.Columns {
+		if col.DefaultExpr == "" {
+			continue
+		}
+		given := false
+		for _, n := range cols {
+			given = given || strings.EqualFold(n, col.Name)
+		}
+		if given {
+			continue
+		}
+		x, err := sqlparse.ParseExpr(col.DefaultExpr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: DEFAULT of column %s: %w", t.Name, col.Name, err)
+		}
+		e, err := c.compile(x, &scope{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: DEFAULT of column %s: %w", t.Name, col.Name, err)
+		}
+		names = append(names, col.Name)
+		exprs = append(exprs, e)
+	}
+	return names, exprs, nil
 }
 
 // newStoreRow is the row an INSERT of vals into cols of t will write, as

@@ -289,3 +289,24 @@ func TestRaise(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreVolatileDefault: a DEFAULT that changes per row (random(),
+// CURRENT_TIMESTAMP) is kept as SQL and evaluated by each INSERT, not
+// once when the table is made.
+func TestStoreVolatileDefault(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := OpenStore(s, nil)
+	mustExecDB(t, db, "CREATE TABLE d(a, b DEFAULT (random()), c DEFAULT CURRENT_TIMESTAMP, e DEFAULT (1 + 2))")
+	mustExecDB(t, db, "INSERT INTO d(a) VALUES(1), (2); INSERT INTO d DEFAULT VALUES; INSERT INTO d VALUES(4, 0, 'x', 9)")
+	got := queryRows(t, db, "SELECT count(DISTINCT b), count(*) FILTER (WHERE c GLOB '2*-*-* *:*:*'), sum(e) FROM d WHERE a IS NOT 4")
+	if !reflect.DeepEqual(got, [][]any{{int64(3), int64(3), int64(9)}}) {
+		t.Errorf("defaults: %v", got)
+	}
+	if got := queryRows(t, db, "SELECT b, c, e FROM d WHERE a = 4"); !reflect.DeepEqual(got, [][]any{{int64(0), "x", int64(9)}}) {
+		t.Errorf("given values: %v", got)
+	}
+}
