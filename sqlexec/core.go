@@ -571,7 +571,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 	if asOf == nil && t.Schema == "" && lookupCTE(cs, t.Name) == nil && !inMemory {
 		asOf = c.stmtAsOf
 	}
-	if t.AsOf != nil && inMemory && c.db.tables[strings.ToLower(t.Name)].src == nil {
+	if mt := c.db.tables[strings.ToLower(t.Name)]; t.AsOf != nil && inMemory && (mt == nil || mt.src == nil) {
 		return nil, fmt.Errorf("table %s: FOR SYSTEM_TIME AS OF OFFSET reads the store; %s is an in-memory table or view", t.Name, t.Name)
 	}
 	if asOf != nil || (c.db.store != nil && c.db.tables[strings.ToLower(t.Name)] == nil && c.db.views[strings.ToLower(t.Name)] == nil && (t.Schema != "" || lookupCTE(cs, t.Name) == nil)) {

@@ -235,8 +235,11 @@ func TestStoreViews(t *testing.T) {
 	if _, err := db.Query(context.Background(), "SELECT * FROM gone"); err == nil {
 		t.Error("a view of a rolled-back transaction reads")
 	}
-	// TEMP views stay with their DB
+	// TEMP views stay with their DB, and have no past
 	mustExecDB(t, db, "CREATE TEMP VIEW tv AS SELECT 1")
+	if _, err := db.Query(context.Background(), "SELECT * FROM tv FOR SYSTEM_TIME AS OF OFFSET 1"); err == nil || strings.Contains(err.Error(), "internal error") {
+		t.Errorf("a TEMP view AS OF: %v", err)
+	}
 	if _, err := OpenStore(s, nil).Query(context.Background(), "SELECT * FROM tv"); err == nil {
 		t.Error("a TEMP view reads from another DB")
 	}
