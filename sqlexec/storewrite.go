@@ -652,6 +652,17 @@ func newStoreRow(t *column.Table, mt *memTable, cols []string, vals []Value) []V
 // with in a unique index are deleted first (column.Tx.Upsert replaces
 // only the row with the same primary key), as SQLite does.
 func (db *DB) storeReplace(x *execCtx, tx *column.Tx, t *column.Table, mt *memTable, cols []string, vals []Value) ([]Value, error) {
+	// REPLACE resolves a NULL in a NOT NULL column with a default by
+	// storing the default, as SQLite does
+	for j, v := range vals {
+		i := j
+		if cols != nil {
+			i = t.ColumnIndex(cols[j])
+		}
+		if i >= 0 && v.IsNull() && t.Columns[i].NotNull && !t.Columns[i].Default.IsNull() {
+			vals[j] = t.Columns[i].Default
+		}
+	}
 	var self []Value
 	if len(t.PrimaryKey) > 0 {
 		row := newStoreRow(t, mt, cols, vals)
