@@ -217,8 +217,16 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 		t.Columns = append(t.Columns, col)
 	}
 	for _, tc := range st.Constraints {
+		if tc.Kind == sqlparse.CheckConstraint {
+			// the store's catalog has no place for it: accepting it
+			// would be to not enforce it
+			return errors.New("CHECK constraints are not supported in a store database")
+		}
 		var names []string
 		for _, term := range tc.Columns {
+			if _, ok := term.Expr.(*sqlparse.Collate); ok {
+				return errors.New("COLLATE in a PRIMARY KEY or UNIQUE constraint is not supported in a store database")
+			}
 			col, ok := term.Expr.(*sqlparse.Column)
 			if !ok {
 				return errors.New("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
@@ -240,6 +248,9 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 		case sqlparse.UniqueConstraint:
 			uniques = append(uniques, names)
 		}
+	}
+	if st.WithoutRowid && t.PrimaryKey == nil {
+		return fmt.Errorf("PRIMARY KEY missing on table %s", st.Name)
 	}
 	return db.storeStmt(func(tx *column.Tx) error {
 		if cat, err := tx.Catalog(); err == nil {
@@ -372,6 +383,9 @@ func (db *DB) storeCreateView(c *compiler, st *sqlparse.CreateView) error {
 func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 	var cols []string
 	for _, term := range st.Columns {
+		if _, ok := term.Expr.(*sqlparse.Collate); ok {
+			return errors.New("COLLATE in an index is not supported in a store database: its keys compare as BINARY")
+		}
 		col, ok := term.Expr.(*sqlparse.Column)
 		if !ok {
 			return errors.New("indexes on expressions are not supported in a store database")

@@ -313,3 +313,32 @@ func TestStoreVolatileDefault(t *testing.T) {
 		t.Errorf("given values: %v", got)
 	}
 }
+
+// TestStoreRefusals: what the store's catalog cannot hold is refused
+// with an error that says so, never accepted and then not enforced.
+func TestStoreRefusals(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := OpenStore(s, nil)
+	mustExecDB(t, db, "CREATE TABLE t(a, b)")
+	for q, want := range map[string]string{
+		"CREATE TABLE c1(a CHECK (a > 0))":              "CHECK",
+		"CREATE TABLE c2(a, CHECK (a > 0))":             "CHECK",
+		"CREATE TABLE c3(a TEXT COLLATE NOCASE)":        "COLLATE",
+		"CREATE TABLE c4(a, UNIQUE (a COLLATE NOCASE))": "COLLATE",
+		"CREATE TABLE c5(a) WITHOUT ROWID":              "PRIMARY KEY missing",
+		"CREATE INDEX i1 ON t(a COLLATE NOCASE)":        "COLLATE",
+		"CREATE INDEX i2 ON t(a + b)":                   "expressions",
+		"CREATE INDEX i3 ON t(a) WHERE b > 0":           "partial",
+	} {
+		if _, err := db.Exec(context.Background(), q); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error about %s", q, err, want)
+		}
+	}
+	if got := queryRows(t, db, "SELECT count(*) FROM t"); !reflect.DeepEqual(got, [][]any{{int64(0)}}) {
+		t.Errorf("after the refusals: %v", got)
+	}
+}
