@@ -23,8 +23,11 @@ import (
 // from BEGIN to COMMIT) becomes exactly one WriteBatch at
 // AppliedPosition()+1, so every DB over s, and s reopened, sees the same
 // tables, views and triggers. Statements inside a transaction read their
-// own writes; ROLLBACK, RAISE and a failing statement (or trigger) leave
-// nothing. A read AS OF OFFSET n sees the catalog at n: the views of n
+// own writes; ROLLBACK and a failing statement (a failing trigger,
+// RAISE(ABORT), RAISE(FAIL) too: the statement is undone whole, where
+// SQLite would keep the rows FAIL did not reach) leave nothing, and
+// RAISE(ROLLBACK) ends the transaction; RAISE(IGNORE) skips the row that
+// fired it. A read AS OF OFFSET n sees the catalog at n: the views of n
 // over their tables at n. TEMP tables, views and triggers stay with this
 // DB, as in SQLite. The store's catalog has no place for a column's
 // COLLATE, CHECK or GENERATED clause, nor for an index on expressions or
@@ -109,7 +112,11 @@ func writeTarget(st sqlparse.Stmt) *sqlparse.TableName {
 // writeStmt runs an INSERT, UPDATE or DELETE (a statement, or one of a
 // trigger's) on the table it names, in memory or in the store.
 func (db *DB) writeStmt(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error) {
-	name := strings.ToLower(writeTarget(st).Name)
+	tn := writeTarget(st)
+	if tn == nil {
+		return 0, fmt.Errorf("unsupported statement %T", st)
+	}
+	name := strings.ToLower(tn.Name)
 	if db.storeMode && db.tables[name] == nil && db.views[name] == nil {
 		switch st := st.(type) {
 		case *sqlparse.Insert:
