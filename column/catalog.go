@@ -20,10 +20,11 @@ const (
 
 // Catalog keys (see the package documentation for the layout).
 const (
-	catTable  = 'T'
-	catIndex  = 'I'
-	catView   = 'V'
-	catNextID = 'N'
+	catTable   = 'T'
+	catIndex   = 'I'
+	catView    = 'V'
+	catTrigger = 'R'
+	catNextID  = 'N'
 )
 
 // catalogKey is the key of an object of the given kind and name: the kind
@@ -45,10 +46,11 @@ func catalogKey(kind byte, name string) []byte {
 // Catalog is the schema at one position (with a pending batch's DDL): the
 // tables, their indexes, and the views. It is immutable once loaded.
 type Catalog struct {
-	tables  map[string]*tableInfo // by lowered name
-	indexes map[string]*Index
-	views   map[string]*View
-	nextID  batch.TableID
+	tables   map[string]*tableInfo // by lowered name
+	indexes  map[string]*Index
+	views    map[string]*View
+	triggers map[string]*Trigger // by lowered name: a namespace of their own, as in SQLite
+	nextID   batch.TableID
 }
 
 // tableInfo is a table with what scans and writes need of it.
@@ -159,6 +161,27 @@ func (c *Catalog) Views() []*View {
 	return out
 }
 
+// Trigger returns the trigger named name.
+func (c *Catalog) Trigger(name string) (*Trigger, error) {
+	if x := c.triggers[lower(name)]; x != nil {
+		return x, nil
+	}
+	return nil, &TableError{Table: name, Err: ErrNoTrigger}
+}
+
+// Triggers returns the triggers on table (every trigger if table is ""),
+// by name.
+func (c *Catalog) Triggers(table string) []*Trigger {
+	var out []*Trigger
+	for _, x := range c.triggers {
+		if table == "" || lower(x.Table) == lower(table) {
+			out = append(out, x)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return lower(out[i].Name) < lower(out[j].Name) })
+	return out
+}
+
 // taken reports which kind of object already uses name, if any: tables,
 // indexes and views share one namespace, as in SQLite.
 func (c *Catalog) taken(name string) string {
@@ -176,7 +199,7 @@ func (c *Catalog) taken(name string) string {
 
 // buildCatalog decodes the rows of the catalog table.
 func buildCatalog(rows func(fn func(k, v []byte) error) error) (*Catalog, error) {
-	c := &Catalog{tables: map[string]*tableInfo{}, indexes: map[string]*Index{}, views: map[string]*View{}, nextID: FirstUserID}
+	c := &Catalog{tables: map[string]*tableInfo{}, indexes: map[string]*Index{}, views: map[string]*View{}, triggers: map[string]*Trigger{}, nextID: FirstUserID}
 	err := rows(func(k, v []byte) error {
 		if len(k) == 0 {
 			return fmt.Errorf("%w: empty catalog key", ErrCorrupt)
@@ -204,6 +227,12 @@ func buildCatalog(rows func(fn func(k, v []byte) error) error) (*Catalog, error)
 				return fmt.Errorf("catalog entry %q: %w", k, err)
 			}
 			c.views[lower(x.Name)] = x
+		case catTrigger:
+			x := new(Trigger)
+			if err := x.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("catalog entry %q: %w", k, err)
+			}
+			c.triggers[lower(x.Name)] = x
 		case catNextID:
 			id, err := decodeID(v)
 			if err != nil {
@@ -232,6 +261,11 @@ func buildCatalog(rows func(fn func(k, v []byte) error) error) (*Catalog, error)
 		}
 		ti.idxCols[x] = cols
 		ti.indexes = append(ti.indexes, x)
+	}
+	for _, x := range c.triggers {
+		if c.tables[lower(x.Table)] == nil {
+			return nil, fmt.Errorf("%w: trigger %q on missing table %q", ErrCorrupt, x.Name, x.Table)
+		}
 	}
 	for _, ti := range c.tables {
 		sort.Slice(ti.indexes, func(i, j int) bool { return lower(ti.indexes[i].Name) < lower(ti.indexes[j].Name) })
@@ -268,4 +302,106 @@ func isRowidName(name string) bool {
 		return true
 	}
 	return false
+}
+
+// Trigger is a trigger on a table, kept as the SQL text of its CREATE
+// TRIGGER statement: the SQL layer parses and runs it, this package only
+// stores it and drops it with its table.
+type Trigger struct {
+	Name  string
+	Table string
+	SQL   string
+}
+
+// Validate checks that the trigger has a name, a table and SQL text.
+func (x *Trigger) Validate() error {
+	errorf := func(err error) error { return &SchemaError{Kind: "trigger", Name: x.Name, Err: err} }
+	switch {
+	case x.Name == "":
+		return errorf(ErrEmptyName)
+	case x.Table == "":
+		return errorf(fmt.Errorf("%w (table)", ErrEmptyName))
+	case strings.TrimSpace(x.SQL) == "":
+		return errorf(fmt.Errorf("%w (SQL)", ErrEmptyName))
+	}
+	return nil
+}
+
+// AppendBinary appends the catalog encoding of x, after validating it:
+// 'R' 1 Name Table SQL.
+func (x *Trigger) AppendBinary(b []byte) ([]byte, error) {
+	if err := x.Validate(); err != nil {
+		return b, err
+	}
+	b = append(b, catTrigger, catalogFormat)
+	b = appendString(b, x.Name)
+	b = appendString(b, x.Table)
+	return appendString(b, x.SQL), nil
+}
+
+// MarshalBinary returns the catalog encoding of x.
+func (x *Trigger) MarshalBinary() ([]byte, error) { return x.AppendBinary(nil) }
+
+// UnmarshalBinary decodes a trigger encoded by MarshalBinary and validates it.
+func (x *Trigger) UnmarshalBinary(data []byte) error {
+	d := decoder{b: data}
+	d.header(catTrigger)
+	var nx Trigger
+	nx.Name = d.string()
+	nx.Table = d.string()
+	nx.SQL = d.string()
+	if err := d.finish(); err != nil {
+		return err
+	}
+	if err := nx.Validate(); err != nil {
+		return err
+	}
+	*x = nx
+	return nil
+}
+
+// CreateTrigger adds trigger x on an existing table to the catalog.
+func (tx *Tx) CreateTrigger(x *Trigger) error {
+	if err := tx.writable(); err != nil {
+		return err
+	}
+	if x == nil {
+		return nilArg("trigger")
+	}
+	c, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	ti, err := tx.table(x.Table)
+	if err != nil {
+		return err
+	}
+	if c.triggers[lower(x.Name)] != nil {
+		return &TableError{Table: x.Name, Err: ErrExists, Detail: "a trigger has this name"}
+	}
+	nx := *x
+	nx.Table = ti.t.Name
+	enc, err := nx.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	tx.commit([]batch.WriteOp{putOp(CatalogID, catalogKey(catTrigger, nx.Name), enc)})
+	return nil
+}
+
+// DropTrigger removes trigger name.
+func (tx *Tx) DropTrigger(name string) error {
+	if err := tx.writable(); err != nil {
+		return err
+	}
+	c, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	x, err := c.Trigger(name)
+	if err != nil {
+		return err
+	}
+	tx.commit([]batch.WriteOp{delOp(CatalogID, catalogKey(catTrigger, x.Name))})
+	return nil
 }

@@ -140,3 +140,64 @@ func TestScanContext(t *testing.T) {
 		t.Fatalf("scan after cancel: %v", sc.Err())
 	}
 }
+
+// TestTriggerCatalog: triggers are stored by name in a namespace of their
+// own, read back at each position, and dropped with their table.
+func TestTriggerCatalog(t *testing.T) {
+	s, _ := store.OpenMemory(nil)
+	defer s.Close()
+	def := &Table{Name: "t", Columns: []Column{{Name: "k", Type: Integer, DeclType: "INTEGER"}}, PrimaryKey: []int{0}}
+	sql := "CREATE TRIGGER t AFTER INSERT ON t BEGIN SELECT 1; END"
+	apply(t, s, func(tx *Tx) {
+		ok[*Table](t)(tx.CreateTable(def))
+		if err := tx.CreateTrigger(&Trigger{Name: "t", Table: "T", SQL: sql}); err != nil {
+			t.Fatalf("a trigger named like its table: %v", err)
+		}
+		if err := tx.CreateTrigger(&Trigger{Name: "T", Table: "t", SQL: sql}); !errors.Is(err, ErrExists) {
+			t.Fatalf("a second trigger of the same name: %v", err)
+		}
+		if err := tx.CreateTrigger(&Trigger{Name: "u", Table: "nope", SQL: sql}); !errors.Is(err, ErrNoTable) {
+			t.Fatalf("a trigger on a missing table: %v", err)
+		}
+		if err := tx.CreateTrigger(&Trigger{Name: "u", Table: "t"}); !errors.Is(err, ErrEmptyName) {
+			t.Fatalf("a trigger without SQL: %v", err)
+		}
+		if err := tx.CreateTrigger(nil); !errors.Is(err, ErrBadArgument) {
+			t.Fatalf("a nil trigger: %v", err)
+		}
+	})
+	apply(t, s, func(tx *Tx) {
+		if err := tx.DropTable("t"); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.DropTrigger("t"); !errors.Is(err, ErrNoTrigger) {
+			t.Fatalf("drop of a trigger dropped with its table: %v", err)
+		}
+	})
+	for pos, want := range map[batch.Offset]int{1: 1, 2: 0} {
+		snap, err := s.Snapshot(pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := NewTx(snap, nil).Catalog()
+		snap.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs := c.Triggers("T")
+		if len(trs) != want {
+			t.Fatalf("at %d: %d triggers, want %d", pos, len(trs), want)
+		}
+		if want == 1 {
+			if x, err := c.Trigger("T"); err != nil || x.SQL != sql || x.Table != "t" {
+				t.Fatalf("at %d: trigger %+v, %v", pos, x, err)
+			}
+		}
+	}
+	var x Trigger
+	for _, b := range [][]byte{nil, {'R'}, {'R', 1, 1, 'a'}, {'R', 2, 1, 'a', 1, 't', 1, 's'}, {'R', 1, 1, 'a', 1, 't', 1, 's', 0}} {
+		if err := x.UnmarshalBinary(b); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("UnmarshalBinary(%q): %v", b, err)
+		}
+	}
+}

@@ -114,10 +114,15 @@
 //
 // # Catalog entries
 //
-// Table, Index and View encode (MarshalBinary) as a kind byte ('T', 'I',
-// 'V'), a format version (1), then their fields as uvarints and
-// length-prefixed strings; decoding validates the result as Validate
-// does. The catalog in the store keeps these as rows of a system table,
+// Table, Index, View and Trigger encode (MarshalBinary) as a kind byte
+// ('T', 'I', 'V', 'R'), a format version (1), then their fields as
+// uvarints and length-prefixed strings (uvarint length, bytes); decoding
+// validates the result as Validate does. A Trigger is
+//
+//	'R' 01  Name  Table  SQL       three length-prefixed strings
+//
+// where SQL is the whole CREATE TRIGGER statement: this package stores
+// it and drops it with its table, the SQL layer parses and fires it. The catalog in the store keeps these as rows of a system table,
 // versioned like any row, so the schema at position p is what reads at p
 // use.
 //
@@ -136,10 +141,12 @@
 //	'T' name                   Table.MarshalBinary (ID, columns, primary key, version)
 //	'I' name                   Index.MarshalBinary (ID, table name, columns, unique)
 //	'V' name                   View.MarshalBinary
+//	'R' name                   Trigger.MarshalBinary
 //	'N'                        the next free table id, 8 bytes big-endian
 //
 // Names in keys have their ASCII letters lowered (tables, indexes and
-// views share one namespace, compared as SQLite compares identifiers).
+// views share one namespace, compared as SQLite compares identifiers;
+// triggers have their own, as in SQLite).
 // A table's rows live in the store table Table.ID: key AppendKey of the
 // primary-key columns (or of the rowid: an INTEGER PRIMARY KEY column,
 // else a hidden one), value the row encoding of the other columns. A
@@ -151,16 +158,17 @@
 //	key                                       value
 //	AppendKey(index columns) ‖ row's key      empty
 //
-// DropTable deletes the catalog row and drops the store tables of the
-// table and its indexes; a table made later under the same name gets a
+// DropTable deletes the catalog row and the table's triggers and drops
+// the store tables of the table and its indexes; a table made later under the same name gets a
 // new id.
 //
 // # Transactions: Tx
 //
 // A Tx (NewTx(snapshot, pending batch)) is the read and write surface:
 // DDL (CreateTable, AddColumn, DropTable, CreateIndex, DropIndex,
-// CreateView, DropView), writes (Insert, Update, Delete, Upsert, by
-// primary key, with index entries maintained in the same batch), point
+// CreateView, DropView, CreateTrigger, DropTrigger), writes (Insert,
+// Update, Delete, Upsert, by primary key, with index entries maintained
+// in the same batch), point
 // reads (Get) and scans (Scan). Writes only add ops to the caller's
 // batch; applying it is the caller's, at its own log position. Each
 // write checks everything (unknown table or column, NOT NULL, duplicate
@@ -219,8 +227,8 @@
 // wrapping a sentinel such as ErrDuplicateColumn. Reads and writes
 // through a Tx return a *TableError naming the table, index and column
 // (and, for ErrNoTable, the position read), wrapping ErrNoTable,
-// ErrNoIndex, ErrNoView, ErrExists, ErrNotFound, ErrDuplicateKey,
-// ErrNotNull, ErrUnique, ErrType, ErrTooLarge, ErrBadArgument or
-// ErrUnknownColumn; a store error (ErrPositionAhead, ErrPruned,
+// ErrNoIndex, ErrNoView, ErrNoTrigger, ErrExists, ErrNotFound,
+// ErrDuplicateKey, ErrNotNull, ErrUnique, ErrType, ErrTooLarge,
+// ErrBadArgument or ErrUnknownColumn; a store error (ErrPositionAhead, ErrPruned,
 // ErrClosed) comes through as it is.
 package column

@@ -272,6 +272,7 @@ func FuzzUnmarshalTable(f *testing.F) {
 	f.Add(must(testTable().MarshalBinary()))
 	f.Add(must((&Index{Name: "i", Table: "t", Columns: []string{"a"}}).MarshalBinary()))
 	f.Add(must((&View{Name: "v", SQL: "SELECT 1"}).MarshalBinary()))
+	f.Add(must((&Trigger{Name: "r", Table: "t", SQL: "CREATE TRIGGER r INSERT ON t BEGIN SELECT 1; END"}).MarshalBinary()))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var tab Table
 		if tab.UnmarshalBinary(b) == nil {
@@ -288,5 +289,7 @@ func FuzzUnmarshalTable(f *testing.F) {
 		_ = x.UnmarshalBinary(b)
 		var v View
 		_ = v.UnmarshalBinary(b)
+		var tr Trigger
+		_ = tr.UnmarshalBinary(b)
 	})
 }

@@ -8,6 +8,7 @@ var (
 	ErrNoTable      = errors.New("no such table")
 	ErrNoIndex      = errors.New("no such index")
 	ErrNoView       = errors.New("no such view")
+	ErrNoTrigger    = errors.New("no such trigger")
 	ErrExists       = errors.New("already exists")
 	ErrNotFound     = errors.New("no row with this primary key")
 	ErrDuplicateKey = errors.New("duplicate primary key")

@@ -127,7 +127,7 @@ func (tx *Tx) AddColumn(table string, col Column) error {
 	return nil
 }
 
-// DropTable removes table and its indexes from the catalog and drops
+// DropTable removes table, its indexes and its triggers from the catalog and drops
 // their store tables: reads at this position and later do not find it.
 func (tx *Tx) DropTable(table string) error {
 	if err := tx.writable(); err != nil {
@@ -140,6 +140,13 @@ func (tx *Tx) DropTable(table string) error {
 	ops := []batch.WriteOp{delOp(CatalogID, catalogKey(catTable, ti.t.Name)), {Kind: batch.OpDropTable, Table: ti.t.ID}}
 	for _, x := range ti.indexes {
 		ops = append(ops, delOp(CatalogID, catalogKey(catIndex, x.Name)), batch.WriteOp{Kind: batch.OpDropTable, Table: x.ID})
+	}
+	c, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	for _, x := range c.Triggers(ti.t.Name) {
+		ops = append(ops, delOp(CatalogID, catalogKey(catTrigger, x.Name)))
 	}
 	tx.commit(ops)
 	return nil

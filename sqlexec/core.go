@@ -592,7 +592,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 	if asOf == nil && t.Schema == "" && lookupCTE(cs, t.Name) == nil && !inMemory {
 		asOf = c.stmtAsOf
 	}
-	if t.AsOf != nil && inMemory && c.db.tables[strings.ToLower(t.Name)].src == nil {
+	if mt := c.db.tables[strings.ToLower(t.Name)]; t.AsOf != nil && inMemory && (mt == nil || mt.src == nil) {
 		return nil, fmt.Errorf("table %s: FOR SYSTEM_TIME AS OF OFFSET reads the store; %s is an in-memory table or view", t.Name, t.Name)
 	}
 	if asOf != nil || (c.db.store != nil && c.db.tables[strings.ToLower(t.Name)] == nil && c.db.views[strings.ToLower(t.Name)] == nil && (t.Schema != "" || lookupCTE(cs, t.Name) == nil)) {
@@ -602,18 +602,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 		if t.AsOf != nil && lookupCTE(cs, t.Name) != nil {
 			return nil, fmt.Errorf("table %s: a CTE has no past positions", t.Name)
 		}
-		tb, err := c.storeItem(t, asOf)
-		if err != nil {
-			return nil, err
-		}
-		it := &fromItem{alias: alias, table: tb}
-		for i, col := range tb.def.Columns {
-			it.cols = append(it.cols, scopeCol{name: col.Name, aff: tb.affs[i], coll: tb.colls[i]})
-		}
-		if tb.hasRowid() {
-			it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
-		}
-		return it, nil
+		return c.storeItem(t, alias, asOf, cs)
 	}
 	if t.Schema == "" {
 		if d := lookupCTE(cs, t.Name); d != nil {

@@ -191,6 +191,10 @@ type DB struct {
 	store     *store.Store // see AttachStore
 	storeMode bool         // see OpenStore
 	wtx       *writeTx     // the open write transaction of a store-mode DB
+	// storeTrigs holds the store's triggers parsed, by SQL (see parsedTrigger)
+	storeTrigs map[string]*triggerDef
+	// storeViews holds the store's views parsed, by name and SQL (see storeView)
+	storeViews map[string]*viewDef
 }
 
 type txState struct {
@@ -419,6 +423,9 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value, sink
 		}
 		return nil, 0, db.createIndex(st)
 	case *sqlparse.CreateView:
+		if db.storeMode && !st.Temp {
+			return nil, 0, db.storeCreateView(c, st)
+		}
 		return nil, 0, db.createView(c, st)
 	case *sqlparse.Drop:
 		if db.storeMode && db.tables[strings.ToLower(st.Name)] == nil {
@@ -428,49 +435,7 @@ func (db *DB) execStmt(ctx context.Context, st sqlparse.Stmt, args []Value, sink
 		}
 		return nil, 0, db.drop(st)
 	case *sqlparse.Insert, *sqlparse.Update, *sqlparse.Delete:
-		if db.storeMode {
-			var name string
-			switch st := st.(type) {
-			case *sqlparse.Insert:
-				name = st.Table.Name
-			case *sqlparse.Update:
-				name = st.Table.Name
-			case *sqlparse.Delete:
-				name = st.Table.Name
-			}
-			if db.tables[strings.ToLower(name)] == nil && db.views[strings.ToLower(name)] == nil {
-				var n int64
-				var err error
-				switch st := st.(type) {
-				case *sqlparse.Insert:
-					n, err = db.storeInsert(c, x, st)
-				case *sqlparse.Update:
-					n, err = db.storeUpdate(c, x, st)
-				case *sqlparse.Delete:
-					n, err = db.storeDelete(c, x, st)
-				}
-				return nil, n, err
-			}
-		}
-		// With triggers, a statement writes to several tables: restore
-		// them all if it fails.
-		var undo *txState
-		if len(db.triggers) > 0 {
-			undo = db.snapshot()
-		}
-		var n int64
-		var err error
-		switch st := st.(type) {
-		case *sqlparse.Insert:
-			n, err = db.insert(c, x, st)
-		case *sqlparse.Update:
-			n, err = db.update(c, x, st)
-		case *sqlparse.Delete:
-			n, err = db.delete(c, x, st)
-		}
-		if err != nil && undo != nil {
-			db.restore(undo)
-		}
+		n, err := db.topWrite(c, x, st)
 		return nil, n, err
 	case *sqlparse.Begin:
 		if db.tx != nil {
@@ -1139,11 +1104,16 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
 		}
 		err := db.fire(x, t, before, row, nil)
+		if raisedIgnore(err) {
+			continue
+		}
 		if err == nil {
 			err = t.insertRow(row, or)
 		}
 		if err == nil {
-			err = db.fire(x, t, after, row, nil)
+			if err = db.fire(x, t, after, row, nil); raisedIgnore(err) {
+				err = nil
+			}
 		}
 		if err != nil {
 			if undo != nil {
@@ -1346,7 +1316,10 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	after := db.rowTriggers(t, sqlparse.TriggerUpdate, true, setCols)
 	for i := range newRows {
 		if &newRows[i][0] != &t.rows[i][0] {
-			if err := db.fire(x, t, before, newRows[i], t.rows[i]); err != nil {
+			if err := db.fire(x, t, before, newRows[i], t.rows[i]); raisedIgnore(err) {
+				newRows[i] = t.rows[i]
+				n--
+			} else if err != nil {
 				return 0, err
 			}
 		}
@@ -1366,7 +1339,7 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	for i := range newRows {
 		if &newRows[i][0] != &oldRows[i][0] {
-			if err := db.fire(x, t, after, newRows[i], oldRows[i]); err != nil {
+			if err := db.fire(x, t, after, newRows[i], oldRows[i]); err != nil && !raisedIgnore(err) {
 				return 0, err
 			}
 		}
@@ -1412,12 +1385,16 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 			del, _ = truth(v)
 		}
 		if del {
-			if err := db.fire(x, t, before, nil, t.rows[i]); err != nil {
+			// RAISE(IGNORE) in a BEFORE trigger keeps the row
+			err := db.fire(x, t, before, nil, t.rows[i])
+			if err != nil && !raisedIgnore(err) {
 				return 0, err
 			}
-			deleted = append(deleted, t.rows[i])
-			n++
-			continue
+			if err == nil {
+				deleted = append(deleted, t.rows[i])
+				n++
+				continue
+			}
 		}
 		keptRows = append(keptRows, t.rows[i])
 		keptIDs = append(keptIDs, t.rowids[i])
@@ -1426,7 +1403,7 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	t.changed()
 	t.rebuildKeys()
 	for _, r := range deleted {
-		if err := db.fire(x, t, after, nil, r); err != nil {
+		if err := db.fire(x, t, after, nil, r); err != nil && !raisedIgnore(err) {
 			return 0, err
 		}
 	}

@@ -226,17 +226,7 @@ func (r *declResolver) tableCols(tn *sqlparse.TableName, scope *cteScope, asOf *
 		return tableDeclCols(&t.def)
 	}
 	if v, ok := r.c.db.views[key]; ok {
-		cols := r.selectCols(v.sel, nil, asOf, depth+1)
-		if len(v.columns) > 0 {
-			if len(v.columns) != len(cols) {
-				r.failed = true
-				return nil
-			}
-			for i := range cols {
-				cols[i].name = v.columns[i]
-			}
-		}
-		return cols
+		return r.viewCols(v, asOf, depth)
 	}
 	if tn.AsOf != nil {
 		asOf = tn.AsOf
@@ -247,11 +237,36 @@ func (r *declResolver) tableCols(tn *sqlparse.TableName, scope *cteScope, asOf *
 		return nil
 	}
 	t, err := cat.Table(tn.Name)
+	if err == nil {
+		return tableDeclCols(t)
+	}
+	cv, err := cat.View(tn.Name)
 	if err != nil {
 		r.failed = true
 		return nil
 	}
-	return tableDeclCols(t)
+	v, err := r.c.db.parsedView(cv)
+	if err != nil {
+		r.failed = true
+		return nil
+	}
+	return r.viewCols(v, asOf, depth)
+}
+
+// viewCols returns the columns of a view, named by its column list when
+// it has one.
+func (r *declResolver) viewCols(v *viewDef, asOf *sqlparse.AsOf, depth int) []declCol {
+	cols := r.selectCols(v.sel, nil, asOf, depth+1)
+	if len(v.columns) > 0 {
+		if len(v.columns) != len(cols) {
+			r.failed = true
+			return nil
+		}
+		for i := range cols {
+			cols[i].name = v.columns[i]
+		}
+	}
+	return cols
 }
 
 func tableDeclCols(t *column.Table) []declCol {

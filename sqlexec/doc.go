@@ -12,8 +12,11 @@
 // them through package column's scanner; DB.AttachStore reads a store's
 // tables at its applied position, or at a past one with
 // "FROM t FOR SYSTEM_TIME AS OF OFFSET n" (per table reference) and
-// "SELECT ... AS OF OFFSET n" (per statement). Store tables are read-only
-// to SQL for now (ErrStoreReadOnly). EXPLAIN shows the operator tree.
+// "SELECT ... AS OF OFFSET n" (per statement); these tables are read-only
+// to SQL (ErrStoreReadOnly). OpenStore returns a DB whose tables, views
+// and triggers live in a store's catalog, every write statement or
+// transaction one WriteBatch (storewrite.go). EXPLAIN shows the operator
+// tree.
 //
 // # Values
 //
@@ -54,9 +57,15 @@
 // followed by the rowid) and txSource (package column's scanner over a
 // store snapshot) satisfy it; scans decode each column once per batch,
 // with typed fast paths. Writes (INSERT, UPDATE, DELETE, with constraint
-// checks, OR REPLACE/IGNORE, triggers) change memTables; a failing
-// statement leaves nothing, and BEGIN/COMMIT/ROLLBACK keep a copy of the
-// catalog.
+// checks, OR REPLACE/IGNORE, triggers and RAISE) change memTables, or,
+// in an OpenStore DB, add ops to the statement's WriteBatch through a
+// column.Tx (which checks the constraints; storewrite.go deletes the rows
+// an OR REPLACE conflicts with). A statement's triggers run in its
+// WriteBatch, so a failing statement leaves nothing in memory or in the
+// store, and BEGIN/COMMIT/ROLLBACK keep a copy of the catalog (and, over
+// a store, one batch, with a savepoint per statement). Views and
+// triggers of a store are kept as SQL text in its catalog (column.View,
+// column.Trigger) and parsed once per DB.
 //
 // Package sqlexec/slt runs sqllogictest files against a DB.
 package sqlexec

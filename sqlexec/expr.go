@@ -317,7 +317,7 @@ func (c *compiler) compile(x sqlparse.Expr, s *scope) (cexpr, error) {
 	case *sqlparse.Call:
 		return c.call(x, s)
 	case *sqlparse.Raise:
-		return cexpr{}, fmt.Errorf("RAISE() may only be used within a trigger-program")
+		return c.raise(x, s)
 	}
 	return cexpr{}, fmt.Errorf("unsupported expression %T", x)
 }

@@ -15,9 +15,14 @@ import (
 	"github.com/projstore/projstore/store"
 )
 
-// ErrStoreReadOnly is a write statement on a table attached from the
-// store: SQL writes into a store's WriteBatch are not wired yet.
-var ErrStoreReadOnly = errors.New("store table: this write is not wired (AttachTx tables take none, OpenStore tables take INSERT)")
+// ErrStoreReadOnly is a write (or CREATE INDEX, CREATE TRIGGER, DROP) on
+// a store table that this DB only reads: the tables of AttachTx and
+// AttachStore are read through a snapshot, and only a DB made by
+// OpenStore writes batches. An OpenStore DB returns it for one case, an
+// UPDATE or DELETE of a table whose columns named rowid, _rowid_ and oid
+// hide the rowid that keys its rows in the store (no name reaches the
+// row to change; a PRIMARY KEY avoids it).
+var ErrStoreReadOnly = errors.New("store table is read-only here (AttachTx and AttachStore tables are read through a snapshot; OpenStore writes)")
 
 // txSource reads one table of a column.Tx: its scanner delivers Arrow
 // record batches at the Tx's position, with the Tx's pending writes.
@@ -27,7 +32,12 @@ type txSource struct {
 	// rowid: the scan delivers every column then the rowid (the hidden
 	// rowid, or the INTEGER PRIMARY KEY), as memTable's scan does
 	rowid bool
-	cols  []string
+	// rowidName is the first of SQLite's names for the rowid that no
+	// column has: the name the scanner delivers the rowid under
+	rowidName string
+	cols      []string
+	// filters restrict the scan (the rows an OR REPLACE conflicts with)
+	filters []column.Filter
 }
 
 // Scan implements Source over column.Tx.Scan: every column, in the
@@ -35,13 +45,13 @@ type txSource struct {
 func (s *txSource) Scan(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
 	var cols []string
 	if s.rowid {
-		cols = append(append(cols, s.cols...), "rowid")
+		cols = append(append(cols, s.cols...), s.rowidName)
 	}
 	return s.scan(ctx, mem, cols, fn)
 }
 
 func (s *txSource) scan(ctx context.Context, mem memory.Allocator, cols []string, fn func(arrow.RecordBatch) error) error {
-	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols})
+	sc, err := s.tx.Scan(ctx, s.table, &column.ScanOptions{Allocator: mem, Columns: cols, Filters: s.filters})
 	if err != nil {
 		return err
 	}
@@ -70,7 +80,7 @@ func (s *txSource) scanColumns(ctx context.Context, mem memory.Allocator, need [
 		if j < len(s.cols) {
 			cols[k] = s.cols[j]
 		} else {
-			cols[k] = "rowid"
+			cols[k] = s.rowidName
 		}
 	}
 	if len(cols) == 0 {
@@ -79,16 +89,17 @@ func (s *txSource) scanColumns(ctx context.Context, mem memory.Allocator, need [
 		// the key) when there is one
 		cols = []string{s.cols[0]}
 		if s.rowid {
-			cols[0] = "rowid"
+			cols[0] = s.rowidName
 		}
 	}
 	return s.scan(ctx, mem, cols, fn)
 }
 
 // AttachTx makes every table of tx's catalog readable by queries, through
-// the column scanner at tx's position (FOR SYSTEM_TIME AS OF and writes
-// through SQL are not wired yet: writes to these tables are refused with
-// ErrStoreReadOnly). A table of the same name already in db is an error.
+// the column scanner at tx's position. They are read-only to SQL
+// (ErrStoreReadOnly): tx's batch is the caller's, and FOR SYSTEM_TIME AS
+// OF reads AttachStore's tables. A table of the same name already in db
+// is an error.
 func (db *DB) AttachTx(tx *column.Tx) error {
 	cat, err := tx.Catalog()
 	if err != nil {
@@ -109,11 +120,16 @@ func (db *DB) AttachTx(tx *column.Tx) error {
 // storeTable is a read-only table over t as tx reads it.
 func storeTable(tx *column.Tx, t *column.Table) *memTable {
 	_, hasRowid := t.Rowid() // a table keyed by another PRIMARY KEY has none
-	src := &txSource{tx: tx, table: t.Name, rowid: hasRowid}
+	src := &txSource{tx: tx, table: t.Name}
 	for _, c := range t.Columns {
 		src.cols = append(src.cols, c.Name)
-		if isRowidName(c.Name) {
-			src.rowid = false
+	}
+	if hasRowid {
+		for _, name := range []string{"rowid", "_rowid_", "oid"} {
+			if t.ColumnIndex(name) < 0 {
+				src.rowid, src.rowidName = true, name
+				break
+			}
 		}
 	}
 	mt := &memTable{def: *t, ipk: -1, src: src}
@@ -140,8 +156,10 @@ func (db *DB) AttachStore(s *store.Store) {
 	db.mu.Unlock()
 }
 
-// storeItem resolves a table reference against the attached store.
-func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTable, error) {
+// storeItem resolves a table reference against the attached store: a
+// table, or a view, read in the catalog at the reference's position. A
+// view read at a past position reads its tables there too.
+func (c *compiler) storeItem(t *sqlparse.TableName, alias string, asOf *sqlparse.AsOf, cs *scope) (*fromItem, error) {
 	st := c.db.store
 	pos := st.AppliedPosition()
 	if asOf != nil {
@@ -176,9 +194,80 @@ func (c *compiler) storeItem(t *sqlparse.TableName, asOf *sqlparse.AsOf) (*memTa
 	}
 	tb, err := cat.Table(t.Name)
 	if err != nil {
+		if cv, verr := cat.View(t.Name); verr == nil {
+			return c.storeViewItem(cv, alias, asOf, cs)
+		}
 		return nil, fmt.Errorf("no such table: %s at position %d", t.Name, pos)
 	}
-	return storeTable(tx, tb), nil
+	mt := storeTable(tx, tb)
+	it := &fromItem{alias: alias, table: mt}
+	for i, col := range mt.def.Columns {
+		it.cols = append(it.cols, scopeCol{name: col.Name, aff: mt.affs[i], coll: mt.colls[i]})
+	}
+	if mt.hasRowid() {
+		it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
+	}
+	return it, nil
+}
+
+// storeViewItem expands a view of the store's catalog as the in-memory
+// views are expanded. Under AS OF, the view's own table references
+// without one read at the same position: the view is what it was then.
+func (c *compiler) storeViewItem(cv *column.View, alias string, asOf *sqlparse.AsOf, cs *scope) (*fromItem, error) {
+	v, err := c.db.parsedView(cv)
+	if err != nil {
+		return nil, err
+	}
+	if v.expanding {
+		return nil, fmt.Errorf("view %s is circularly defined", cv.Name)
+	}
+	v.expanding = true
+	saved := c.stmtAsOf
+	if asOf != nil {
+		c.stmtAsOf = asOf
+	}
+	var parent *scope
+	if cs != nil {
+		parent = cs.parent
+	}
+	p, err := c.selectPlan(v.sel, parent)
+	c.stmtAsOf = saved
+	v.expanding = false
+	if err != nil {
+		return nil, err
+	}
+	it := &fromItem{alias: alias, sub: p}
+	for i, oc := range p.cols {
+		name := oc.name
+		if i < len(v.columns) {
+			name = v.columns[i]
+		}
+		it.cols = append(it.cols, scopeCol{name: name, aff: oc.aff, coll: oc.coll})
+	}
+	return it, nil
+}
+
+// parsedView returns a store view parsed, once per DB for each name and
+// SQL text (the viewDef's expanding flag is this DB's).
+func (db *DB) parsedView(cv *column.View) (*viewDef, error) {
+	key := strings.ToLower(cv.Name) + "\x00" + cv.SQL + "\x00" + strings.Join(cv.Columns, "\x00")
+	if v, ok := db.storeViews[key]; ok {
+		return v, nil
+	}
+	stmt, err := sqlparse.ParseOne(cv.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("view %s in the store: %w", cv.Name, err)
+	}
+	sel, ok := stmt.(*sqlparse.Select)
+	if !ok {
+		return nil, fmt.Errorf("view %s in the store holds a %T, not a SELECT", cv.Name, stmt)
+	}
+	if db.storeViews == nil {
+		db.storeViews = map[string]*viewDef{}
+	}
+	v := &viewDef{name: cv.Name, columns: cv.Columns, sel: sel}
+	db.storeViews[key] = v
+	return v, nil
 }
 
 func (c *compiler) closeSnaps() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -14,13 +15,24 @@ import (
 	"github.com/projstore/projstore/store"
 )
 
-// OpenStore returns a DB whose tables live in s: CREATE TABLE and CREATE
-// INDEX create them in the store's catalog, INSERT writes rows, and each
-// write statement (or each transaction, from BEGIN to COMMIT) becomes
-// exactly one WriteBatch at AppliedPosition()+1. Statements inside a
-// transaction read their own writes; ROLLBACK and a failing statement
-// leave nothing. Views and triggers stay in memory. UPDATE and DELETE of
-// store tables are not wired yet (ErrStoreReadOnly).
+// OpenStore returns a DB whose schema and rows live in s: CREATE TABLE
+// (also AS SELECT), CREATE INDEX, CREATE VIEW and CREATE TRIGGER (and
+// their DROPs) change the store's catalog; INSERT, UPDATE and DELETE
+// (with OR REPLACE/IGNORE, and the triggers they fire, which may write
+// other tables) write rows. Each write statement (or each transaction,
+// from BEGIN to COMMIT) becomes exactly one WriteBatch at
+// AppliedPosition()+1, so every DB over s, and s reopened, sees the same
+// tables, views and triggers. Statements inside a transaction read their
+// own writes; ROLLBACK and a failing statement (a failing trigger,
+// RAISE(ABORT), RAISE(FAIL) too: the statement is undone whole, where
+// SQLite would keep the rows FAIL did not reach) leave nothing, and
+// RAISE(ROLLBACK) ends the transaction; RAISE(IGNORE) skips the row that
+// fired it. A read AS OF OFFSET n sees the catalog at n: the views of n
+// over their tables at n. TEMP tables, views and triggers stay with this
+// DB, as in SQLite. The store's catalog has no place for a column's
+// COLLATE, CHECK or GENERATED clause, nor for an index on expressions or
+// a partial index: CREATE statements holding them are refused with an
+// error naming what is missing.
 func OpenStore(s *store.Store, mem memory.Allocator) *DB {
 	db := NewMemory(mem)
 	db.store = s
@@ -84,10 +96,89 @@ func (db *DB) storeStmt(run func(tx *column.Tx) error) error {
 	return w.commit(db.store)
 }
 
+// writeTarget is the table an INSERT, UPDATE or DELETE names.
+func writeTarget(st sqlparse.Stmt) *sqlparse.TableName {
+	switch st := st.(type) {
+	case *sqlparse.Insert:
+		return st.Table
+	case *sqlparse.Update:
+		return st.Table
+	case *sqlparse.Delete:
+		return st.Table
+	}
+	return nil
+}
+
+// writeStmt runs an INSERT, UPDATE or DELETE (a statement, or one of a
+// trigger's) on the table it names, in memory or in the store.
+func (db *DB) writeStmt(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error) {
+	tn := writeTarget(st)
+	if tn == nil {
+		return 0, fmt.Errorf("unsupported statement %T", st)
+	}
+	name := strings.ToLower(tn.Name)
+	if db.storeMode && db.tables[name] == nil && db.views[name] == nil {
+		switch st := st.(type) {
+		case *sqlparse.Insert:
+			return db.storeInsert(c, x, st)
+		case *sqlparse.Update:
+			return db.storeUpdate(c, x, st)
+		case *sqlparse.Delete:
+			return db.storeDelete(c, x, st)
+		}
+	}
+	switch st := st.(type) {
+	case *sqlparse.Insert:
+		return db.insert(c, x, st)
+	case *sqlparse.Update:
+		return db.update(c, x, st)
+	case *sqlparse.Delete:
+		return db.delete(c, x, st)
+	}
+	return 0, fmt.Errorf("unsupported statement %T", st)
+}
+
+// topWrite runs a write statement as one unit: with triggers it may
+// write several tables, in memory and in the store, and a failure must
+// leave none of them changed. The store's writes share one WriteBatch
+// (the statement's, or the open transaction's, rolled back to where the
+// statement began); the memory tables are restored from a copy.
+func (db *DB) topWrite(c *compiler, x *execCtx, st sqlparse.Stmt) (int64, error) {
+	var undo *txState
+	if len(db.triggers) > 0 || (db.storeMode && len(db.tables) > 0) {
+		undo = db.snapshot()
+	}
+	var n int64
+	var err error
+	if db.storeMode {
+		err = db.storeStmt(func(*column.Tx) error {
+			var err error
+			n, err = db.writeStmt(c, x, st)
+			return err
+		})
+	} else {
+		n, err = db.writeStmt(c, x, st)
+	}
+	if err != nil && undo != nil {
+		db.restore(undo)
+	}
+	var re *raiseError
+	if errors.As(err, &re) && re.action == sqlparse.ConflictRollback && db.tx != nil {
+		// RAISE(ROLLBACK) ends the transaction, as ROLLBACK would
+		db.restore(db.tx)
+		db.tx = nil
+		if db.wtx != nil {
+			db.wtx.discard()
+			db.wtx = nil
+		}
+	}
+	return n, err
+}
+
 // storeCreateTable creates st's table in the store.
 func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	if st.As != nil {
-		return errors.New("CREATE TABLE ... AS in a store database is not supported")
+		return db.storeCreateTableAs(c, st)
 	}
 	t := &column.Table{Name: st.Name}
 	var uniques [][]string
@@ -116,6 +207,11 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 				if err != nil {
 					return err
 				}
+				if volatileDefault(k.Expr, e) {
+					// evaluated by each INSERT (storeDefaults), not now
+					col.DefaultExpr = k.Expr.String()
+					break
+				}
 				v, err := e.fn(&env{x: &execCtx{db: db}})
 				if err != nil {
 					return err
@@ -128,8 +224,16 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 		t.Columns = append(t.Columns, col)
 	}
 	for _, tc := range st.Constraints {
+		if tc.Kind == sqlparse.CheckConstraint {
+			// the store's catalog has no place for it: accepting it
+			// would be to not enforce it
+			return errors.New("CHECK constraints are not supported in a store database")
+		}
 		var names []string
 		for _, term := range tc.Columns {
+			if _, ok := term.Expr.(*sqlparse.Collate); ok {
+				return errors.New("COLLATE in a PRIMARY KEY or UNIQUE constraint is not supported in a store database")
+			}
 			col, ok := term.Expr.(*sqlparse.Column)
 			if !ok {
 				return errors.New("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
@@ -152,6 +256,9 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 			uniques = append(uniques, names)
 		}
 	}
+	if st.WithoutRowid && t.PrimaryKey == nil {
+		return fmt.Errorf("PRIMARY KEY missing on table %s", st.Name)
+	}
 	return db.storeStmt(func(tx *column.Tx) error {
 		if cat, err := tx.Catalog(); err == nil {
 			if _, err := cat.Table(st.Name); err == nil {
@@ -159,6 +266,12 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 					return nil
 				}
 				return fmt.Errorf("table %s already exists", st.Name)
+			}
+			if _, err := cat.View(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("view %s already exists", st.Name)
 			}
 		}
 		if _, err := tx.CreateTable(t); err != nil {
@@ -174,9 +287,112 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	})
 }
 
+// storeCreateTableAs runs CREATE TABLE ... AS SELECT: the columns are
+// named as the query's and declared from their affinities (as SQLite
+// does), and the rows are written in the same batch as the table.
+func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
+	return db.storeStmt(func(tx *column.Tx) error {
+		if cat, err := tx.Catalog(); err == nil {
+			if _, err := cat.Table(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("table %s already exists", st.Name)
+			}
+			if _, err := cat.View(st.Name); err == nil {
+				if st.IfNotExists {
+					return nil
+				}
+				return fmt.Errorf("view %s already exists", st.Name)
+			}
+		}
+		p, err := c.selectPlan(st.As, nil)
+		if err != nil {
+			return err
+		}
+		rs, err := p.execCtx(nil, &execCtx{db: db, args: c.args, now: time.Now(), goctx: context.Background()})
+		if err != nil {
+			return err
+		}
+		t := &column.Table{Name: st.Name}
+		for _, oc := range p.cols {
+			decl := map[aff]string{affText: "TEXT", affNumeric: "NUM", affInteger: "INT", affReal: "REAL"}[oc.aff]
+			t.Columns = append(t.Columns, column.Column{Name: oc.name, DeclType: decl, Type: column.TypeOf(decl)})
+		}
+		if _, err := tx.CreateTable(t); err != nil {
+			return err
+		}
+		for _, r := range rs.rows {
+			vals := make([]Value, len(r))
+			for i, v := range r {
+				vals[i] = norm(v)
+			}
+			if _, err := tx.Insert(t.Name, nil, vals); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// storeCreateView keeps a view in the store's catalog, as the SQL of its
+// SELECT, so that every DB over the store sees it, it survives reopening
+// the store, and reads at a past position see the views of that
+// position. A TEMP view stays with this DB, as in SQLite.
+func (db *DB) storeCreateView(c *compiler, st *sqlparse.CreateView) error {
+	key := strings.ToLower(st.Name)
+	if _, ok := db.views[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("view %s already exists", st.Name)
+	}
+	if _, ok := db.tables[key]; ok {
+		if st.IfNotExists {
+			return nil
+		}
+		return fmt.Errorf("table %s already exists", st.Name)
+	}
+	return db.storeStmt(func(tx *column.Tx) error {
+		cat, err := tx.Catalog()
+		if err != nil {
+			return err
+		}
+		if _, err := cat.View(st.Name); err == nil {
+			if st.IfNotExists {
+				return nil
+			}
+			return fmt.Errorf("view %s already exists", st.Name)
+		}
+		if _, err := cat.Table(st.Name); err == nil {
+			if st.IfNotExists {
+				return nil
+			}
+			return fmt.Errorf("table %s already exists", st.Name)
+		}
+		if _, err := cat.Index(st.Name); err == nil {
+			return fmt.Errorf("there is already an index named %s", st.Name)
+		}
+		if st.Select.AsOf != nil {
+			return errors.New("a view cannot be fixed at a position: read it AS OF instead")
+		}
+		p, err := c.selectPlan(st.Select, nil)
+		if err != nil {
+			return err
+		}
+		if len(st.Columns) > 0 && len(st.Columns) != len(p.cols) {
+			return fmt.Errorf("expected %d columns for '%s' but got %d", len(st.Columns), st.Name, len(p.cols))
+		}
+		return tx.CreateView(&column.View{Name: st.Name, SQL: st.Select.String(), Columns: st.Columns})
+	})
+}
+
 func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 	var cols []string
 	for _, term := range st.Columns {
+		if _, ok := term.Expr.(*sqlparse.Collate); ok {
+			return errors.New("COLLATE in an index is not supported in a store database: its keys compare as BINARY")
+		}
 		col, ok := term.Expr.(*sqlparse.Column)
 		if !ok {
 			return errors.New("indexes on expressions are not supported in a store database")
@@ -193,6 +409,9 @@ func (db *DB) storeCreateIndex(st *sqlparse.CreateIndex) error {
 					return nil
 				}
 				return fmt.Errorf("index %s already exists", st.Name)
+			}
+			if _, err := cat.View(st.Table); err == nil {
+				return errors.New("views may not be indexed")
 			}
 		}
 		_, err := tx.CreateIndex(context.Background(), &column.Index{Name: st.Name, Table: st.Table, Columns: cols, Unique: st.Unique})
@@ -211,7 +430,36 @@ func (db *DB) storeDrop(st *sqlparse.Drop) (bool, error) {
 		case sqlparse.TableObject:
 			if _, err := cat.Table(st.Name); err == nil {
 				handled = true
+				for k, tr := range db.triggers {
+					if tr.table == strings.ToLower(st.Name) {
+						delete(db.triggers, k) // TEMP triggers go with their table too
+					}
+				}
 				return tx.DropTable(st.Name)
+			}
+			if _, err := cat.View(st.Name); err == nil && !st.IfExists {
+				handled = true
+				return fmt.Errorf("use DROP VIEW to delete view %s", st.Name)
+			}
+		case sqlparse.ViewObject:
+			if _, ok := db.views[strings.ToLower(st.Name)]; ok {
+				return nil // a TEMP view: this DB's own
+			}
+			if _, err := cat.View(st.Name); err == nil {
+				handled = true
+				return tx.DropView(st.Name)
+			}
+			if _, err := cat.Table(st.Name); err == nil && !st.IfExists {
+				handled = true
+				return fmt.Errorf("use DROP TABLE to delete table %s", st.Name)
+			}
+		case sqlparse.TriggerObject:
+			if _, ok := db.triggers[strings.ToLower(st.Name)]; ok {
+				return nil // a TEMP trigger: this DB's own
+			}
+			if _, err := cat.Trigger(st.Name); err == nil {
+				handled = true
+				return tx.DropTrigger(st.Name)
 			}
 		case sqlparse.IndexObject:
 			if _, err := cat.Index(st.Name); err == nil {
@@ -241,7 +489,7 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		}
 		t, err := cat.Table(st.Table.Name)
 		if err != nil {
-			return fmt.Errorf("no such table: %s", st.Table.Name)
+			return noStoreTable(cat, st.Table.Name)
 		}
 		_, rowidTable := t.Rowid()
 		cols := st.Columns
@@ -272,15 +520,45 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 			}
 			src = rs.rows
 		}
+		mt := storeTable(tx, t)
+		before, err := db.storeRowTriggers(tx, mt, sqlparse.TriggerInsert, false, nil)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, mt, sqlparse.TriggerInsert, true, nil)
+		if err != nil {
+			return err
+		}
+		dnames, dexprs, err := storeDefaults(c, t, cols)
+		if err != nil {
+			return err
+		}
+		if len(dnames) > 0 {
+			cols = append(append([]string(nil), cols...), dnames...)
+		}
 		for _, r := range src {
-			vals := make([]Value, len(r))
+			vals := make([]Value, len(r), len(r)+len(dexprs))
 			for i, v := range r {
 				vals[i] = norm(v)
+			}
+			for _, e := range dexprs {
+				v, err := e.fn(&env{x: x})
+				if err != nil {
+					return err
+				}
+				vals = append(vals, norm(v))
+			}
+			if len(before) > 0 {
+				if err := db.fire(x, mt, before, newStoreRow(t, mt, cols, vals), nil); raisedIgnore(err) {
+					continue
+				} else if err != nil {
+					return err
+				}
 			}
 			var key []Value
 			var err error
 			if st.Or == sqlparse.ConflictReplace {
-				key, err = tx.Upsert(t.Name, cols, vals)
+				key, err = db.storeReplace(x, tx, t, mt, cols, vals)
 			} else {
 				key, err = tx.Insert(t.Name, cols, vals)
 			}
@@ -294,6 +572,15 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				lastRowid, hasLast = key[0].Int(), true
 			}
 			n++
+			if len(after) > 0 {
+				row, err := tx.Get(t.Name, key, nil)
+				if err != nil {
+					return err
+				}
+				if err := db.fire(x, mt, after, row, nil); err != nil && !raisedIgnore(err) {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -301,6 +588,189 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		noteInsertRowid(x, lastRowid)
 	}
 	return n, err
+}
+
+// noStoreTable is the error of a write to name, which is no table of cat.
+func noStoreTable(cat *column.Catalog, name string) error {
+	if _, err := cat.View(name); err == nil {
+		return fmt.Errorf("cannot modify %s because it is a view", name)
+	}
+	return fmt.Errorf("no such table: %s", name)
+}
+
+// volatileDefault reports whether a DEFAULT takes another value in each
+// row: random(), or the time of the INSERT (CURRENT_TIMESTAMP, which the
+// compiler folds as a constant of the statement).
+func volatileDefault(x sqlparse.Expr, e cexpr) bool {
+	if !e.isConst {
+		return true
+	}
+	volatile := false
+	sqlparse.Inspect(x, func(n sqlparse.Node) bool {
+		if l, ok := n.(*sqlparse.Literal); ok {
+			switch l.Kind {
+			case sqlparse.CurrentTimeLit, sqlparse.CurrentDateLit, sqlparse.CurrentTimestampLit:
+				volatile = true
+			}
+		}
+		return !volatile
+	})
+	return volatile
+}
+
+// storeDefaults compiles the DEFAULT expressions of t's columns that an
+// INSERT naming cols (nil: every column) leaves to them and that take a
+// value per row (Column.DefaultExpr); the column writer fills the others.
+func storeDefaults(c *compiler, t *column.Table, cols []string) ([]string, []cexpr, error) {
+	if cols == nil {
+		return nil, nil, nil
+	}
+	var names []string
+	var exprs []cexpr
+	for _, col := range t.Columns {
+		if col.DefaultExpr == "" {
+			continue
+		}
+		given := false
+		for _, n := range cols {
+			given = given || strings.EqualFold(n, col.Name)
+		}
+		if given {
+			continue
+		}
+		x, err := sqlparse.ParseExpr(col.DefaultExpr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: DEFAULT of column %s: %w", t.Name, col.Name, err)
+		}
+		e, err := c.compile(x, &scope{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: DEFAULT of column %s: %w", t.Name, col.Name, err)
+		}
+		names = append(names, col.Name)
+		exprs = append(exprs, e)
+	}
+	return names, exprs, nil
+}
+
+// newStoreRow is the row an INSERT of vals into cols of t will write, as
+// a BEFORE INSERT trigger sees it: the other columns take their defaults,
+// a rowid not given is NULL.
+func newStoreRow(t *column.Table, mt *memTable, cols []string, vals []Value) []Value {
+	row := make([]Value, len(t.Columns))
+	given := make([]bool, len(t.Columns))
+	if cols == nil {
+		for i := range row {
+			given[i] = i < len(vals)
+			if given[i] {
+				row[i] = column.Coerce(vals[i], column.Any, mt.affinity(i))
+			}
+		}
+	} else {
+		for j, name := range cols {
+			if i := t.ColumnIndex(name); i >= 0 {
+				row[i], given[i] = column.Coerce(vals[j], column.Any, mt.affinity(i)), true
+			}
+		}
+	}
+	for i, c := range t.Columns {
+		if !given[i] {
+			row[i] = c.Default
+		}
+	}
+	return row
+}
+
+// storeReplace runs INSERT OR REPLACE of one row: the rows it conflicts
+// with in a unique index are deleted first (column.Tx.Upsert replaces
+// only the row with the same primary key), as SQLite does.
+func (db *DB) storeReplace(x *execCtx, tx *column.Tx, t *column.Table, mt *memTable, cols []string, vals []Value) ([]Value, error) {
+	// REPLACE resolves a NULL in a NOT NULL column with a default by
+	// storing the default, as SQLite does
+	for j, v := range vals {
+		i := j
+		if cols != nil {
+			i = t.ColumnIndex(cols[j])
+		}
+		if i >= 0 && v.IsNull() && t.Columns[i].NotNull && !t.Columns[i].Default.IsNull() {
+			vals[j] = t.Columns[i].Default
+		}
+	}
+	var self []Value
+	if len(t.PrimaryKey) > 0 {
+		row := newStoreRow(t, mt, cols, vals)
+		self = storeKey(mt, append(row, null))
+	}
+	if err := db.deleteConflicts(x, tx, mt, newStoreRow(t, mt, cols, vals), self, nil); err != nil {
+		return nil, err
+	}
+	return tx.Upsert(t.Name, cols, vals)
+}
+
+// deleteConflicts deletes the rows of mt other than the one keyed self
+// (or old, the row being updated) that hold row's values in the columns
+// of a unique index, or (for an UPDATE moving its row) row's key.
+func (db *DB) deleteConflicts(x *execCtx, tx *column.Tx, mt *memTable, row, self, old []Value) error {
+	cat, err := tx.Catalog()
+	if err != nil {
+		return err
+	}
+	idx, err := cat.Indexes(mt.def.Name)
+	if err != nil {
+		return err
+	}
+	var victims [][]Value
+	for _, ix := range idx {
+		if !ix.Unique {
+			continue
+		}
+		var fs []column.Filter
+		for _, name := range ix.Columns {
+			v := row[mt.def.ColumnIndex(name)]
+			if v.IsNull() {
+				fs = nil // NULLs are distinct: no conflict
+				break
+			}
+			fs = append(fs, column.Filter{Column: name, Op: column.Eq, Value: v})
+		}
+		if fs == nil {
+			continue
+		}
+		src := *mt.src.(*txSource)
+		src.filters = fs
+		ft := *mt
+		ft.src = &src
+		rows, err := ft.scanRows(&execCtx{db: db, goctx: x.goctx})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			k := storeKey(mt, r)
+			if !sameValues(k, self) && !sameValues(k, old) {
+				victims = append(victims, k)
+			}
+		}
+	}
+	if old != nil && self != nil && !sameValues(self, old) {
+		victims = append(victims, self) // the row now at the key the UPDATE moves to
+	}
+	for _, k := range victims {
+		if _, err := tx.Delete(mt.def.Name, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameValues(a, b []Value) bool {
+	if a == nil || b == nil || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Type() != b[i].Type() || compareVals(a[i], b[i], collBinary) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // storeTarget is the table of an UPDATE or DELETE on a store table, read
@@ -312,11 +782,16 @@ func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.T
 	}
 	ct, err := cat.Table(tn.Name)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("no such table: %s", tn.Name)
+		return nil, nil, nil, noStoreTable(cat, tn.Name)
+	}
+	if tn.AsOf != nil {
+		return nil, nil, nil, errors.New("a write cannot be at a past position")
 	}
 	t := storeTable(tx, ct)
 	if !t.hasRowid() && len(ct.PrimaryKey) == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: %w", tn.Name, ErrStoreReadOnly)
+		// the store keys the rows by a rowid no name can reach: UPDATE
+		// and DELETE could not say which row they change
+		return nil, nil, nil, fmt.Errorf("%s: columns named rowid, _rowid_ and oid hide the rowid that keys its rows in the store; declare a PRIMARY KEY: %w", tn.Name, ErrStoreReadOnly)
 	}
 	rows, err := t.scanRows(&execCtx{db: db, goctx: x.goctx})
 	if err != nil {
@@ -346,9 +821,6 @@ func storeKey(t *memTable, row []Value) []Value {
 func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
 	if st.From != nil || st.With != nil {
 		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
-	}
-	if st.Or == sqlparse.ConflictReplace {
-		return 0, errors.New("UPDATE OR REPLACE of a store table is not supported")
 	}
 	var n int64
 	err := db.storeStmt(func(tx *column.Tx) error {
@@ -389,6 +861,19 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				sets = append(sets, e)
 			}
 		}
+		setCols := map[int]bool{}
+		for _, nm := range names {
+			setCols[t.def.ColumnIndex(nm)] = true
+		}
+		before, err := db.storeRowTriggers(tx, t, sqlparse.TriggerUpdate, false, setCols)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, t, sqlparse.TriggerUpdate, true, setCols)
+		if err != nil {
+			return err
+		}
+		nc := len(t.def.Columns)
 		for _, r := range rows {
 			e := &env{row: r, x: x, outer: x.trigEnv}
 			if where != nil {
@@ -408,13 +893,41 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				}
 				vals[i] = norm(v)
 			}
-			if err := tx.Update(t.def.Name, storeKey(t, r), names, vals); err != nil {
+			// the row as it will be, for triggers and OR REPLACE: the
+			// old row (with its rowid, if any) with the new values
+			newRow := append([]Value(nil), r...)
+			for i, nm := range names {
+				j := t.def.ColumnIndex(nm)
+				newRow[j] = column.Coerce(vals[i], column.Any, t.affinity(j))
+			}
+			if len(before) > 0 {
+				if err := db.fire(x, t, before, newRow[:nc], r[:nc]); raisedIgnore(err) {
+					continue
+				} else if err != nil {
+					return err
+				}
+			}
+			key := storeKey(t, r)
+			if st.Or == sqlparse.ConflictReplace {
+				if err := db.deleteConflicts(x, tx, t, newRow, storeKey(t, newRow), key); err != nil {
+					return err
+				}
+			}
+			if err := tx.Update(t.def.Name, key, names, vals); err != nil {
 				if st.Or == sqlparse.ConflictIgnore && (errors.Is(err, column.ErrDuplicateKey) || errors.Is(err, column.ErrUnique) || errors.Is(err, column.ErrNotNull)) {
 					continue
+				}
+				if len(before) > 0 && errors.Is(err, column.ErrNotFound) {
+					continue // a BEFORE trigger deleted the row: SQLite skips it
 				}
 				return err
 			}
 			n++
+			if len(after) > 0 {
+				if err := db.fire(x, t, after, newRow[:nc], r[:nc]); err != nil && !raisedIgnore(err) {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -440,6 +953,15 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 			}
 			where = &w
 		}
+		before, err := db.storeRowTriggers(tx, t, sqlparse.TriggerDelete, false, nil)
+		if err != nil {
+			return err
+		}
+		after, err := db.storeRowTriggers(tx, t, sqlparse.TriggerDelete, true, nil)
+		if err != nil {
+			return err
+		}
+		nc := len(t.def.Columns)
 		for _, r := range rows {
 			if where != nil {
 				ok, err := where.holds(&env{row: r, x: x, outer: x.trigEnv})
@@ -450,12 +972,21 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 					continue
 				}
 			}
+			if err := db.fire(x, t, before, nil, r[:nc]); raisedIgnore(err) {
+				continue
+			} else if err != nil {
+				return err
+			}
 			ok, err := tx.Delete(t.def.Name, storeKey(t, r))
 			if err != nil {
 				return err
 			}
-			if ok {
-				n++
+			if !ok {
+				continue // deleted already, by a trigger
+			}
+			n++
+			if err := db.fire(x, t, after, nil, r[:nc]); err != nil && !raisedIgnore(err) {
+				return err
 			}
 		}
 		return nil

@@ -10,11 +10,14 @@ import (
 	"github.com/projstore/projstore/store"
 )
 
-// TestCorpusStore runs the sqllogictest files on databases whose tables
-// live in a real store (store.OpenMemory): CREATE TABLE and INSERT write
-// batches, queries read through package column's scanner.
+// TestCorpusStore runs the sqllogictest files (select*.test and
+// evidence/*.test: views, triggers, REPLACE, REINDEX, ...) on databases
+// whose tables live in a real store (store.OpenMemory): DDL and writes
+// become batches, queries read through package column's scanner.
 func TestCorpusStore(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/select*.test")
+	evidence, _ := filepath.Glob("../../testdata/evidence/*.test")
+	files = append(files, evidence...)
 	if only := os.Getenv("SLT_STORE_FILES"); only != "" {
 		files, _ = filepath.Glob(only)
 	}
