@@ -962,21 +962,15 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 	n := len(fp.items)
 	joined := make([]bool, n)
 	filter := func(rows [][]Value, conds []*conj) ([][]Value, error) {
-		if len(conds) == 0 {
-			return rows, nil
+		kept, err := filterRows(e, rows, conds, 0, fp.width, fp.width)
+		if err != nil || len(kept) == len(rows) {
+			return rows, err
 		}
-		kept := rows[:0]
-		for _, r := range rows {
-			e.row = r
-			ok, err := allHold(conds, e)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				kept = append(kept, r)
-			}
+		out := make([][]Value, len(kept))
+		for i, p := range kept {
+			out[i] = rows[p]
 		}
-		return kept, nil
+		return out, nil
 	}
 	applied := map[*conj]bool{}
 	ready := func() []*conj {
@@ -1000,7 +994,6 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 	// Materialise every item, filtered by the conditions on it alone: WHERE
 	// terms of inner-joined items and ON terms of a LEFT JOIN's own table.
 	itemRows := make([][][]Value, n)
-	scratch := make([]Value, fp.width)
 	for k, it := range fp.items {
 		var own []*conj
 		cands := fp.where
@@ -1012,40 +1005,47 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 				own = append(own, cj)
 			}
 		}
+		// An error in a term on the item alone is not yet the query's:
+		// SQLite evaluates the term only on rows its join reaches, so with
+		// other items the term is left to the join, on the pairs it makes.
+		deferrable := func(error) bool { return n > 1 && e.x.ctx().Err() == nil }
+		var rows [][]Value
+		filtered := false
 		if it.table != nil && len(own) > 0 {
 			// a base table's own terms filter its batches
-			var rows [][]Value
 			err := it.filterVec(e, own, fp.width, fp.need(it), func(sb selBatch) (err error) {
 				rows, err = sb.rows(rows)
 				return err
 			})
+			if err != nil && !deferrable(err) {
+				return nil, err
+			}
+			filtered = err == nil
+			if !filtered {
+				rows = nil
+			}
+		}
+		if !filtered {
+			all, err := it.rows(e)
 			if err != nil {
 				return nil, err
 			}
-			itemRows[k] = rows
-			for _, cj := range own {
-				applied[cj] = true
-			}
-			continue
-		}
-		rows, err := it.rows(e)
-		if err != nil {
-			return nil, err
-		}
-		if len(own) > 0 {
-			var kept [][]Value
-			for _, r := range rows {
-				copy(scratch[it.offset:], r)
-				e.row = scratch
-				ok, err := allHold(own, e)
-				if err != nil {
+			rows = all
+			if len(own) > 0 && it.table == nil {
+				kept, err := filterRows(e, all, own, it.offset, len(it.cols), fp.width)
+				if err != nil && !deferrable(err) {
 					return nil, err
 				}
-				if ok {
-					kept = append(kept, r)
+				if err == nil {
+					rows = make([][]Value, len(kept))
+					for i, p := range kept {
+						rows[i] = all[p]
+					}
+					filtered = true
 				}
 			}
-			rows = kept
+		}
+		if filtered {
 			for _, cj := range own {
 				applied[cj] = true
 			}
@@ -1136,7 +1136,7 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 				rest = append(rest, cj)
 			}
 		}
-		var index map[string][]int
+		var index *hashIndex
 		var oldSide, newSide cexpr
 		if hk != nil {
 			if hkLeftIsOld {
@@ -1144,60 +1144,77 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			} else {
 				oldSide, newSide = hk.r, hk.l
 			}
-			index = map[string][]int{}
-			for i, r := range itemRows[k] {
-				copy(scratch[it.offset:], r)
-				e.row = scratch
-				v, err := newSide.fn(e)
-				if err != nil {
-					return nil, err
-				}
-				if v.IsNull() {
-					continue
-				}
-				key := string(appendKey(nil, applyCmpAff(v, hk.af), hk.coll))
-				index[key] = append(index[key], i)
+			if index, err = buildIndex(e, itemRows[k], it.offset, len(it.cols), fp.width, newSide, hk.af, hk.coll); err != nil {
+				return nil, err
 			}
 		}
-		var next [][]Value
 		all := make([]int, len(itemRows[k]))
 		for i := range all {
 			all[i] = i
 		}
-		for _, l := range cur {
-			cands := all
+		var next [][]Value
+		// candidate pairs wait in pending until a batch of them is
+		// filtered by the other join terms at once
+		var pending [][]Value
+		var pendingFrom []int
+		matched := make([]bool, len(cur))
+		flush := func() error {
+			kept, err := filterRows(e, pending, rest, 0, fp.width, fp.width)
+			if err != nil {
+				return err
+			}
+			for _, p := range kept {
+				matched[pendingFrom[p]] = true
+				next = append(next, pending[p])
+			}
+			pending, pendingFrom = pending[:0], pendingFrom[:0]
+			return nil
+		}
+		ctx := e.x.ctx()
+		for start := 0; start < len(cur); start += scanBatchRows {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			chunk := cur[start:min(start+scanBatchRows, len(cur))]
+			var keys *vec
 			if index != nil {
-				e.row = l
-				v, err := oldSide.fn(e)
-				if err != nil {
+				b := newVBatch(rowBatch(chunk, fp.width), 0, fp.width, e)
+				if keys, err = evalVec(oldSide, b, identity(len(chunk))); err != nil {
 					return nil, err
 				}
-				if v.IsNull() {
-					cands = nil
-				} else {
-					cands = index[string(appendKey(nil, applyCmpAff(v, hk.af), hk.coll))]
+			}
+			for p, l := range chunk {
+				cands := all
+				if index != nil {
+					cands = index.get(keys, int32(p))
+				}
+				for _, ci := range cands {
+					row := make([]Value, fp.width)
+					copy(row, l)
+					copy(row[it.offset:], itemRows[k][ci])
+					pending = append(pending, row)
+					pendingFrom = append(pendingFrom, start+p)
+					if len(pending) >= scanBatchRows {
+						if err := flush(); err != nil {
+							return nil, err
+						}
+					}
+				}
+				if it.left {
+					// the padded row follows the row's matches
+					if err := flush(); err != nil {
+						return nil, err
+					}
+					if !matched[start+p] {
+						row := make([]Value, fp.width)
+						copy(row, l)
+						next = append(next, row)
+					}
 				}
 			}
-			matched := false
-			for _, ci := range cands {
-				row := make([]Value, fp.width)
-				copy(row, l)
-				copy(row[it.offset:], itemRows[k][ci])
-				e.row = row
-				ok, err := allHold(rest, e)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					matched = true
-					next = append(next, row)
-				}
-			}
-			if it.left && !matched {
-				row := make([]Value, fp.width)
-				copy(row, l)
-				next = append(next, row)
-			}
+		}
+		if err := flush(); err != nil {
+			return nil, err
 		}
 		cur, err = filter(next, post)
 		if err != nil {

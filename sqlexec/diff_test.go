@@ -275,6 +275,9 @@ func TestDiffExpressions(t *testing.T) {
 }
 
 var diffQueries = []string{
+	// a term on one table is evaluated only on the rows the join reaches
+	"SELECT a.id, b.id FROM t a LEFT JOIN t b ON a.r = b.id AND abs(b.i) > 0 WHERE a.id = 5",
+	"SELECT a.id, b.id FROM t a JOIN t b ON a.r = b.id WHERE abs(b.i) > 0 AND a.id = 5",
 	// a nonzero integer literal makes OR true before the other side runs
 	"SELECT (2 OR abs(i)) FROM t ORDER BY id", "SELECT (abs(i) OR -3) FROM t ORDER BY id",
 	"SELECT (i OR abs(i)) FROM t ORDER BY id", "SELECT (0.5 OR abs(i)) FROM t ORDER BY id",

@@ -364,3 +364,115 @@ func stepVec(k int, sp *aggSpec, b *vbatch, sel []int32, gs []*group, changed []
 	}
 	return nil
 }
+
+// rowBatch is rows as a batch (rows of one item, or joined rows of the
+// whole FROM clause), for the kernels.
+func rowBatch(rows [][]Value, width int) *tbatch {
+	return &tbatch{n: len(rows), rows: rows, cols: make([]*vec, width)}
+}
+
+// filterRows returns the positions of the rows (of ncols columns, the
+// first being the scope's column off) where every one of conds holds,
+// evaluating them a batch of rows at a time.
+func filterRows(e *env, rows [][]Value, conds []*conj, off, ncols, width int) ([]int, error) {
+	if len(conds) == 0 {
+		kept := make([]int, len(rows))
+		for i := range kept {
+			kept[i] = i
+		}
+		return kept, nil
+	}
+	var kept []int
+	for start := 0; start < len(rows); start += scanBatchRows {
+		chunk := rows[start:min(start+scanBatchRows, len(rows))]
+		b := newVBatch(rowBatch(chunk, ncols), off, width, e)
+		sel := identity(len(chunk))
+		for _, cj := range conds {
+			v, err := evalVec(cj.x, b, sel)
+			if err != nil {
+				return nil, err
+			}
+			if sel = truthSel(v, sel); len(sel) == 0 {
+				break
+			}
+		}
+		for _, i := range sel {
+			kept = append(kept, start+int(i))
+		}
+	}
+	return kept, nil
+}
+
+// hashIndex is the build side of a hash join: row numbers by join key.
+// Integers, and reals with an integral value, are keyed by value in
+// ints (as appendKey keys them alike); other values by appendKey.
+type hashIndex struct {
+	ints map[int64][]int
+	strs map[string][]int
+	af   aff
+	coll collation
+	buf  []byte
+}
+
+// key returns row i of v as a join key: an integer, or bytes in h.buf;
+// ok is false for NULL, which joins nothing.
+func (h *hashIndex) key(v *vec, i int32) (n int64, isInt, ok bool) {
+	if v.isNull(i) {
+		return 0, false, false
+	}
+	var x Value
+	switch {
+	case v.kind == vInt && h.af != affText:
+		return v.ints[i], true, true
+	default:
+		x = norm(applyCmpAff(v.at(i), h.af))
+	}
+	switch x.Type() {
+	case column.Null:
+		return 0, false, false
+	case column.Integer:
+		return x.Int(), true, true
+	case column.Real:
+		if f := x.Float(); f >= -9223372036854775808.0 && f < 9223372036854775808.0 && f == math.Trunc(f) {
+			return int64(f), true, true
+		}
+	}
+	h.buf = appendKey(h.buf[:0], x, h.coll)
+	return 0, false, true
+}
+
+func (h *hashIndex) get(v *vec, i int32) []int {
+	n, isInt, ok := h.key(v, i)
+	switch {
+	case !ok:
+		return nil
+	case isInt:
+		return h.ints[n]
+	}
+	return h.strs[string(h.buf)]
+}
+
+// buildIndex evaluates the join key x over the rows of an item (of ncols
+// columns, the first being the scope's column off) and indexes them.
+func buildIndex(e *env, rows [][]Value, off, ncols, width int, x cexpr, af aff, coll collation) (*hashIndex, error) {
+	h := &hashIndex{ints: map[int64][]int{}, strs: map[string][]int{}, af: af, coll: coll}
+	for start := 0; start < len(rows); start += scanBatchRows {
+		chunk := rows[start:min(start+scanBatchRows, len(rows))]
+		b := newVBatch(rowBatch(chunk, ncols), off, width, e)
+		v, err := evalVec(x, b, identity(len(chunk)))
+		if err != nil {
+			return nil, err
+		}
+		for p := range chunk {
+			n, isInt, ok := h.key(v, int32(p))
+			switch {
+			case !ok:
+			case isInt:
+				h.ints[n] = append(h.ints[n], start+p)
+			default:
+				h.strs[string(h.buf)] = append(h.strs[string(h.buf)], start+p)
+			}
+		}
+	}
+	return h, nil
+}
