@@ -1158,7 +1158,11 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 		var pending [][]Value
 		var pendingFrom []int
 		matched := make([]bool, len(cur))
+		ctx := e.x.ctx()
 		flush := func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			kept, err := filterRows(e, pending, rest, 0, fp.width, fp.width)
 			if err != nil {
 				return err
@@ -1170,7 +1174,6 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			pending, pendingFrom = pending[:0], pendingFrom[:0]
 			return nil
 		}
-		ctx := e.x.ctx()
 		for start := 0; start < len(cur); start += scanBatchRows {
 			if err := ctx.Err(); err != nil {
 				return nil, err

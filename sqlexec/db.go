@@ -1023,8 +1023,9 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	if st.With != nil {
-		return 0, errors.New("WITH on INSERT is not supported")
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	cols := make([]int, 0, len(t.def.Columns))
 	if len(st.Columns) == 0 {
@@ -1050,7 +1051,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		src = [][]Value{{}}
 		cols = nil
 	} else {
-		p, err := c.selectPlan(st.Select, x.trigScope)
+		p, err := c.selectPlan(st.Select, ws)
 		if err != nil {
 			return 0, err
 		}
@@ -1158,11 +1159,15 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	if st.From != nil || st.With != nil {
-		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
+	if st.From != nil {
+		return 0, errors.New("UPDATE ... FROM is not supported")
+	}
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	s := targetScope(t, st.Table.Alias)
-	s.parent = x.trigScope
+	s.parent = ws
 	var where *cexpr
 	if st.Where != nil {
 		w, err := c.compile(st.Where, s)
@@ -1352,11 +1357,12 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	if st.With != nil {
-		return 0, errors.New("WITH on DELETE is not supported")
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	s := targetScope(t, st.Table.Alias)
-	s.parent = x.trigScope
+	s.parent = ws
 	var where *cexpr
 	if st.Where != nil {
 		w, err := c.compile(st.Where, s)

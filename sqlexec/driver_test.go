@@ -700,3 +700,25 @@ func TestRecursiveCTECancelWideRounds(t *testing.T) {
 		t.Fatalf("stopped after %s", d)
 	}
 }
+
+// A cross join too large to finish stops when its context ends (without
+// the checks in the join loop this test would not end).
+func TestCrossJoinCancel(t *testing.T) {
+	db := sqlexec.NewMemory(nil)
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE c(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 3000) INSERT INTO c SELECT i FROM n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT count(*) FROM c a, c b, c d",
+		"SELECT count(*) FROM c a, c b, c d WHERE a.x + b.x = d.x",
+		"SELECT count(*) FROM c a LEFT JOIN c b ON a.x < b.x LEFT JOIN c d ON b.x < d.x",
+	} {
+		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err := db.Query(ctx, q)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: %v, want context.DeadlineExceeded", q, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package sqlexec
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -186,13 +187,7 @@ func (c *compiler) selectPlan(sel *sqlparse.Select, parent *scope) (*selectPlan,
 	if parent != nil {
 		ls.cols = nil
 	}
-	if sel.With != nil {
-		ls.ctes = map[string]*cteDef{}
-		for _, cte := range sel.With.CTEs {
-			d := &cteDef{name: cte.Name, columns: cte.Columns, sel: cte.Select, scope: ls, rec: sel.With.Recursive && refersTo(cte.Select, cte.Name)}
-			ls.ctes[strings.ToLower(cte.Name)] = d
-		}
-	}
+	addCTEs(ls, sel.With)
 	p := &selectPlan{scope: ls}
 	cores := append([]*sqlparse.SelectCore{sel.Core}, nil...)
 	for _, t := range sel.Compound {
@@ -242,6 +237,33 @@ func (c *compiler) selectPlan(sel *sqlparse.Select, parent *scope) (*selectPlan,
 		}
 	}
 	return p, nil
+}
+
+// addCTEs defines the common table expressions of w (if any) in ls.
+func addCTEs(ls *scope, w *sqlparse.With) {
+	if w == nil {
+		return
+	}
+	ls.ctes = map[string]*cteDef{}
+	for _, cte := range w.CTEs {
+		d := &cteDef{name: cte.Name, columns: cte.Columns, sel: cte.Select, scope: ls, rec: w.Recursive && refersTo(cte.Select, cte.Name)}
+		ls.ctes[strings.ToLower(cte.Name)] = d
+	}
+}
+
+// writeScope is the scope above a write statement's table: the
+// trigger's NEW and OLD, or the statement's WITH clause (SQLite allows
+// no WITH inside a trigger).
+func writeScope(x *execCtx, w *sqlparse.With) (*scope, error) {
+	if w == nil {
+		return x.trigScope, nil
+	}
+	if x.trigScope != nil {
+		return nil, errors.New("common table expressions are not allowed in a trigger")
+	}
+	ws := &scope{}
+	addCTEs(ws, w)
+	return ws, nil
 }
 
 func refersTo(sel *sqlparse.Select, name string) bool {

@@ -474,15 +474,16 @@ func (db *DB) storeDrop(st *sqlparse.Drop) (bool, error) {
 
 // storeInsert runs INSERT into a store table.
 func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error) {
-	if st.With != nil {
-		return 0, errors.New("WITH on INSERT is not supported")
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	var n int64
 	// the rowid of the last row inserted, for LastInsertId: only a table
 	// with a rowid (hidden or INTEGER PRIMARY KEY) has one to report
 	var lastRowid int64
 	hasLast := false
-	err := db.storeStmt(func(tx *column.Tx) error {
+	err = db.storeStmt(func(tx *column.Tx) error {
 		cat, err := tx.Catalog()
 		if err != nil {
 			return err
@@ -507,7 +508,7 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 			src = [][]Value{{}}
 			cols = []string{}
 		} else {
-			p, err := c.selectPlan(st.Select, x.trigScope)
+			p, err := c.selectPlan(st.Select, ws)
 			if err != nil {
 				return err
 			}
@@ -775,7 +776,7 @@ func sameValues(a, b []Value) bool {
 
 // storeTarget is the table of an UPDATE or DELETE on a store table, read
 // through the open write transaction, with the rows it holds now.
-func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.TableName) (*memTable, [][]Value, *scope, error) {
+func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.TableName, ws *scope) (*memTable, [][]Value, *scope, error) {
 	cat, err := tx.Catalog()
 	if err != nil {
 		return nil, nil, nil, err
@@ -798,7 +799,7 @@ func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.T
 		return nil, nil, nil, err
 	}
 	s := targetScope(t, tn.Alias)
-	s.parent = x.trigScope
+	s.parent = ws
 	return t, rows, s, nil
 }
 
@@ -819,12 +820,16 @@ func storeKey(t *memTable, row []Value) []Value {
 // column writer (which checks NOT NULL, the primary key and unique
 // indexes as each row changes).
 func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error) {
-	if st.From != nil || st.With != nil {
-		return 0, errors.New("UPDATE ... FROM and WITH on UPDATE are not supported")
+	if st.From != nil {
+		return 0, errors.New("UPDATE ... FROM is not supported")
+	}
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	var n int64
-	err := db.storeStmt(func(tx *column.Tx) error {
-		t, rows, s, err := db.storeTarget(c, x, tx, st.Table)
+	err = db.storeStmt(func(tx *column.Tx) error {
+		t, rows, s, err := db.storeTarget(c, x, tx, st.Table, ws)
 		if err != nil {
 			return err
 		}
@@ -936,12 +941,13 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 
 // storeDelete runs DELETE on a store table.
 func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error) {
-	if st.With != nil {
-		return 0, errors.New("WITH on DELETE is not supported")
+	ws, err := writeScope(x, st.With)
+	if err != nil {
+		return 0, err
 	}
 	var n int64
-	err := db.storeStmt(func(tx *column.Tx) error {
-		t, rows, s, err := db.storeTarget(c, x, tx, st.Table)
+	err = db.storeStmt(func(tx *column.Tx) error {
+		t, rows, s, err := db.storeTarget(c, x, tx, st.Table, ws)
 		if err != nil {
 			return err
 		}
