@@ -6,8 +6,10 @@
 //
 // NewMemory returns a DB whose tables live in memory; DB.Exec runs a
 // script, DB.Query returns the last statement's rows as int64, float64,
-// string, []byte or nil (as SQLite's drivers do), and DB.QueryRecords
-// returns them as Arrow record batches. DB.AttachTx adds the tables of a
+// string, []byte or nil (as SQLite's drivers do), DB.QueryArrow streams
+// them as Arrow record batches (stream.go: a query over one table hands
+// out each batch as its scan produces it; Release stops the query), and
+// DB.QueryRecords returns them as a slice of batches. DB.AttachTx adds the tables of a
 // column.Tx (a store snapshot, with pending writes) so that queries read
 // them through package column's scanner; DB.AttachStore reads a store's
 // tables at its applied position, or at a past one with
@@ -48,15 +50,40 @@
 // row the last min()/max() takes), HAVING, DISTINCT, compound operators,
 // ORDER BY (ordinals, aliases, expressions; NULLs first ascending) and
 // LIMIT/OFFSET. Subqueries that do not refer to an enclosing query run
-// once per statement.
+// once per statement. A WITH clause on INSERT, UPDATE or DELETE is a
+// scope above the target table.
+//
+// # Vectorised execution
+//
+// Tables are read a batch at a time (vec.go): a store table's Arrow
+// records stream from package column's scanner, reading only the columns
+// the query uses (scope.used), and an in-memory table's rows are cut into
+// 1,024-row batches; a column becomes a vec, a Go slice of int64, float64
+// or string read in place from the Arrow buffers, or of Values when the
+// column mixes storage classes. A compiled expression carries, beside
+// its closure, a vectorised form (cexpr.vf) built from the kernels of
+// vkernel.go: comparisons, arithmetic, AND/OR/NOT and IS NULL, with
+// typed loops for typed vecs and value.go's functions for the rest, over
+// a selection vector of the rows still alive. An expression without one
+// (a function call, CASE, a subquery) is evaluated a row at a time over
+// the selection, so the semantics are always those of value.go. On
+// these, vcore.go runs a core over one table as scan, filter (WHERE
+// terms shrink the selection), then either project or hash aggregate
+// (GROUP BY keys by value in an integer map or by appendKey, typed
+// sum/count/min/max loops), with LIMIT ending the scan; a join filters
+// each item's batches the same way, then builds and probes its hash
+// table with keys evaluated a batch at a time and filters the candidate
+// pairs a batch at a time. ORDER BY, DISTINCT and compound operators
+// work on the materialised result rows.
 //
 // # Storage
 //
 // Source is what the executor scans: a stream of Arrow record batches.
 // memTable (in memory; its batches are column.MixedType dense unions,
 // followed by the rowid) and txSource (package column's scanner over a
-// store snapshot) satisfy it; scans decode each column once per batch,
-// with typed fast paths. Writes (INSERT, UPDATE, DELETE, with constraint
+// store snapshot, which can also read a subset of the columns) satisfy
+// it. Values that outlive a batch are copied out of its memory, so an
+// Arrow allocator's accounting ends at zero with the statement. Writes (INSERT, UPDATE, DELETE, with constraint
 // checks, OR REPLACE/IGNORE, triggers and RAISE) change memTables, or,
 // in an OpenStore DB, add ops to the statement's WriteBatch through a
 // column.Tx (which checks the constraints; storewrite.go deletes the rows

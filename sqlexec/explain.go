@@ -77,15 +77,20 @@ func coreLines(cp *corePlan, depth int, sel func(*selectPlan, int), add func(int
 		add(depth, "DISTINCT (hash)")
 		depth++
 	}
+	// the operators of a core over one table run on batches (vcore.go)
+	vec := ""
+	if cp.from != nil && cp.from.vectorised() {
+		vec = " (vectorised)"
+	}
 	if cp.isAgg {
 		if len(cp.groupBy) > 0 {
-			add(depth, "HASH AGGREGATE GROUP BY %d key(s), %d aggregate(s)", len(cp.groupBy), len(cp.aggs))
+			add(depth, "HASH AGGREGATE GROUP BY %d key(s), %d aggregate(s)%s", len(cp.groupBy), len(cp.aggs), vec)
 		} else {
-			add(depth, "AGGREGATE %d aggregate(s)", len(cp.aggs))
+			add(depth, "AGGREGATE %d aggregate(s)%s", len(cp.aggs), vec)
 		}
 		depth++
 	}
-	add(depth, "PROJECT %d column(s)", len(cp.cols))
+	add(depth, "PROJECT %d column(s)%s", len(cp.cols), vec)
 	depth++
 	if cp.from == nil {
 		add(depth, "ONE ROW")
@@ -93,7 +98,11 @@ func coreLines(cp *corePlan, depth int, sel func(*selectPlan, int), add func(int
 	}
 	fp := cp.from
 	if len(fp.where) > 0 {
-		add(depth, "FILTER %d term(s), pushed to their tables; equalities drive hash joins", len(fp.where))
+		if vec != "" {
+			add(depth, "FILTER %d term(s) (vectorised, selection vectors)", len(fp.where))
+		} else {
+			add(depth, "FILTER %d term(s), pushed to their tables (vectorised); equalities drive hash joins", len(fp.where))
+		}
 	}
 	for i, it := range fp.items {
 		how := "SCAN"
@@ -105,7 +114,11 @@ func coreLines(cp *corePlan, depth int, sel func(*selectPlan, int), add func(int
 		}
 		switch {
 		case it.table != nil && it.table.src != nil:
-			add(depth, "%s %s (store scanner)", how, it.alias)
+			cols := "every column"
+			if need := fp.need(it); need != nil {
+				cols = fmt.Sprintf("%d of %d columns", len(need), len(it.cols))
+			}
+			add(depth, "%s %s (store scanner, %s)", how, it.alias, cols)
 		case it.table != nil:
 			add(depth, "%s %s", how, it.alias)
 		case it.cte != nil:

@@ -189,3 +189,26 @@ func TestQueryArrowErrors(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+// TestExplainVectorised: a core over one store table runs vectorised and
+// its scan reads only the columns the query uses.
+func TestExplainVectorised(t *testing.T) {
+	db, _ := streamDB(t, 10)
+	res, err := db.Query(context.Background(), "EXPLAIN SELECT g, sum(i) FROM t WHERE g > 2 GROUP BY g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for _, r := range res.Rows {
+		plan = append(plan, r[0].(string))
+	}
+	want := []string{
+		"HASH AGGREGATE GROUP BY 1 key(s), 1 aggregate(s) (vectorised)",
+		"  PROJECT 2 column(s) (vectorised)",
+		"    FILTER 1 term(s) (vectorised, selection vectors)",
+		"    SCAN t (store scanner, 2 of 4 columns)",
+	}
+	if strings.Join(plan, "\n") != strings.Join(want, "\n") {
+		t.Errorf("plan:\n%s\nwant\n%s", strings.Join(plan, "\n"), strings.Join(want, "\n"))
+	}
+}
