@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/projstore/projstore/sqlexec/sqlparse"
 )
@@ -1153,23 +1154,54 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			all[i] = i
 		}
 		var next [][]Value
-		// candidate pairs wait in pending until a batch of them is
-		// filtered by the other join terms at once
-		var pending [][]Value
-		var pendingFrom []int
+		w := fp.width
+		// Joined rows are carved from slabs of a few KiB (small enough to
+		// stay in the allocator's size classes), holding fewer rows when
+		// the join cannot make that many. Without other join terms a pair
+		// is a joined row; with them, pairs wait in pending until a batch
+		// of them is filtered at once, and the pairs kept are copied out
+		// when few are, so that the rejected ones do not pin their slabs.
+		slabRows := max(1, 16<<10/(w*int(unsafe.Sizeof(Value{}))))
+		if pairs := len(cur) * max(len(itemRows[k]), 1); pairs < slabRows {
+			slabRows = pairs
+		}
+		carver := func() func() []Value {
+			var slab []Value
+			return func() []Value {
+				if len(slab) < w {
+					slab = make([]Value, slabRows*w)
+				}
+				r := slab[:w:w]
+				slab = slab[w:]
+				return r
+			}
+		}
+		newRow, pendRow := carver(), carver()
+		var pending, chunkOut [][]Value
+		var pendingFrom, chunkFrom []int
 		matched := make([]bool, len(cur))
 		ctx := e.x.ctx()
 		flush := func() error {
+			if len(pending) == 0 {
+				return nil
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			kept, err := filterRows(e, pending, rest, 0, fp.width, fp.width)
+			kept, err := filterRows(e, pending, rest, 0, w, w)
 			if err != nil {
 				return err
 			}
+			compact := len(kept)*4 < len(pending)
 			for _, p := range kept {
+				r := pending[p]
+				if compact {
+					r = newRow()
+					copy(r, pending[p])
+				}
 				matched[pendingFrom[p]] = true
-				next = append(next, pending[p])
+				chunkOut = append(chunkOut, r)
+				chunkFrom = append(chunkFrom, pendingFrom[p])
 			}
 			pending, pendingFrom = pending[:0], pendingFrom[:0]
 			return nil
@@ -1181,18 +1213,28 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 			chunk := cur[start:min(start+scanBatchRows, len(cur))]
 			var keys *vec
 			if index != nil {
-				b := newVBatch(rowBatch(chunk, fp.width), 0, fp.width, e)
+				b := newVBatch(rowBatch(chunk, w), 0, w, e)
 				if keys, err = evalVec(oldSide, b, identity(len(chunk))); err != nil {
 					return nil, err
 				}
 			}
+			chunkOut, chunkFrom = chunkOut[:0], chunkFrom[:0]
 			for p, l := range chunk {
 				cands := all
 				if index != nil {
 					cands = index.get(keys, int32(p))
 				}
 				for _, ci := range cands {
-					row := make([]Value, fp.width)
+					if len(rest) == 0 {
+						row := newRow()
+						copy(row, l)
+						copy(row[it.offset:], itemRows[k][ci])
+						matched[start+p] = true
+						chunkOut = append(chunkOut, row)
+						chunkFrom = append(chunkFrom, start+p)
+						continue
+					}
+					row := pendRow()
 					copy(row, l)
 					copy(row[it.offset:], itemRows[k][ci])
 					pending = append(pending, row)
@@ -1203,21 +1245,27 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 						}
 					}
 				}
-				if it.left {
-					// the padded row follows the row's matches
-					if err := flush(); err != nil {
-						return nil, err
-					}
-					if !matched[start+p] {
-						row := make([]Value, fp.width)
-						copy(row, l)
-						next = append(next, row)
-					}
+			}
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			if !it.left {
+				next = append(next, chunkOut...)
+				continue
+			}
+			// a left row's matches, then its padded row if it has none
+			j := 0
+			for p, l := range chunk {
+				for j < len(chunkOut) && chunkFrom[j] == start+p {
+					next = append(next, chunkOut[j])
+					j++
+				}
+				if !matched[start+p] {
+					row := newRow()
+					copy(row, l)
+					next = append(next, row)
 				}
 			}
-		}
-		if err := flush(); err != nil {
-			return nil, err
 		}
 		cur, err = filter(next, post)
 		if err != nil {

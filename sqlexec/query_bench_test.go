@@ -91,3 +91,7 @@ func BenchmarkQueryProjectFilter(b *testing.B) {
 func BenchmarkQuerySumExpr(b *testing.B) {
 	benchQuery(b, "SELECT sum(a * 2 - g), max(b), min(a) FROM t WHERE a % 3 = 0")
 }
+
+func BenchmarkQueryJoin(b *testing.B) {
+	benchQuery(b, "SELECT count(*), sum(y.a) FROM t x JOIN t y ON x.id = y.g WHERE x.g < 10")
+}
