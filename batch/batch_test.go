@@ -197,3 +197,43 @@ func TestAppendBinaryNoAlloc(t *testing.T) {
 		t.Errorf("UnmarshalBinary into a reused batch: %v allocs, want 0", allocs)
 	}
 }
+
+// WriteTo writes exactly the bytes AppendBinary appends, in pieces.
+func TestWriteToMatchesAppendBinary(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := genBatch(t)
+		want, err := b.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		n, err := b.WriteTo(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("WriteTo wrote %d bytes, differing from AppendBinary's %d", n, len(want))
+		}
+	})
+}
+
+// WriteTo refuses what AppendBinary refuses, writing nothing, and passes
+// on the writer's error.
+func TestWriteToErrors(t *testing.T) {
+	b := New(1)
+	b.Ops = append(b.Ops, WriteOp{Kind: OpDelete, Table: 1, Key: []byte("k"), Value: []byte("v")})
+	var w bytes.Buffer
+	if _, err := b.WriteTo(&w); !errors.Is(err, ErrBadOp) || w.Len() != 0 {
+		t.Fatalf("bad op: %v, %d bytes written", err, w.Len())
+	}
+	good := New(2)
+	good.Put(1, []byte("k"), []byte("v"))
+	boom := errors.New("boom")
+	if _, err := good.WriteTo(failWriter{boom}); !errors.Is(err, boom) {
+		t.Fatalf("writer error: %v", err)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }

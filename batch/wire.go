@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/bits"
 	"slices"
 )
@@ -61,6 +62,68 @@ func (b *WriteBatch) AppendBinary(dst []byte) ([]byte, error) {
 	}
 	sum := crc32.Checksum(dst[start:], castagnoli)
 	return binary.LittleEndian.AppendUint32(dst, sum), nil
+}
+
+// WriteTo writes the wire encoding of b to w, the same bytes as
+// AppendBinary, without holding the whole encoding in memory: headers go
+// through a small buffer and keys and values straight from the ops, so a
+// writer that only hashes or streams a batch (the store's digest) costs
+// no copy of it. It fails as AppendBinary does, before writing anything,
+// on an op the wire format cannot hold.
+func (b *WriteBatch) WriteTo(w io.Writer) (int64, error) {
+	if _, err := b.size(); err != nil {
+		return 0, err
+	}
+	var (
+		buf [64]byte
+		sum uint32
+		n   int64
+	)
+	put := func(p []byte) error {
+		sum = crc32.Update(sum, castagnoli, p)
+		k, err := w.Write(p)
+		n += int64(k)
+		return err
+	}
+	h := append(buf[:0], magic...)
+	h = append(h, version)
+	h = binary.LittleEndian.AppendUint64(h, uint64(b.Position))
+	h = binary.AppendUvarint(h, uint64(len(b.Ops)))
+	if err := put(h); err != nil {
+		return n, err
+	}
+	for i := range b.Ops {
+		op := &b.Ops[i]
+		h = append(buf[:0], byte(op.Kind))
+		h = binary.AppendUvarint(h, uint64(op.Table))
+		if op.Kind != OpDropTable {
+			h = binary.AppendUvarint(h, uint64(len(op.Key)))
+			if err := put(h); err != nil {
+				return n, err
+			}
+			h = buf[:0]
+			if err := put(op.Key); err != nil {
+				return n, err
+			}
+			if op.Kind == OpPut {
+				h = binary.AppendUvarint(h, uint64(len(op.Value)))
+				if err := put(h); err != nil {
+					return n, err
+				}
+				h = buf[:0]
+				if err := put(op.Value); err != nil {
+					return n, err
+				}
+			}
+		}
+		if len(h) > 0 {
+			if err := put(h); err != nil {
+				return n, err
+			}
+		}
+	}
+	k, err := w.Write(binary.LittleEndian.AppendUint32(buf[:0], sum))
+	return n + int64(k), err
 }
 
 // size returns the encoded size of b, validating its ops on the way so

@@ -64,7 +64,6 @@ type Store struct {
 
 	// Writer scratch, reused across batches.
 	order []int
-	enc   []byte
 	old   btree.Ref
 	hkey  []byte
 	hash  *xxhash.Digest
@@ -279,21 +278,21 @@ func (s *Store) apply1(b *batch.WriteBatch, replays bool) error {
 	if err := validate(b); err != nil {
 		return err
 	}
-	enc, err := b.AppendBinary(s.enc[:0])
-	if err != nil {
-		return err
-	}
-	s.enc = enc
+	// The digest hashes the batch's wire bytes as they are produced: a
+	// buffer of the whole encoding would be a copy of every batch, kept
+	// as large as the largest batch for the store's lifetime.
 	var prev [8]byte
 	binary.LittleEndian.PutUint64(prev[:], s.digest)
 	s.hash.Reset()
 	s.hash.Write(prev[:])
-	s.hash.Write(enc)
+	if _, err := b.WriteTo(s.hash); err != nil {
+		return err
+	}
 	digest := s.hash.Sum64()
 
 	s.sortOps(b)
 	s.mu.Lock()
-	err = s.apply(b)
+	err := s.apply(b)
 	if err == nil {
 		s.applied = b.Position
 		s.digest = digest
