@@ -52,7 +52,7 @@ func (r Ref) copyTo(dst *Ref) {
 	*dst = Ref{Len: r.Len, Overflow: r.Overflow, Inline: append(dst.Inline[:0], r.Inline...)}
 }
 
-var tmpPages = sync.Pool{New: func() any { return new(page.Page) }}
+var tmpPages = sync.Pool{New: func() any { return page.Blank() }}
 
 // Get finds key. The returned Ref's Inline aliases the page: copy it, or
 // read it with Value, before the tree changes.

@@ -104,7 +104,7 @@ func FuzzVerify(f *testing.F) {
 // end of the cell area, and zeros fill the gap. That keeps small inputs
 // meaningful, so the fuzzer's minimizer can shrink what it finds quickly.
 func expand(data []byte) *page.Page {
-	p := new(page.Page)
+	p := page.Blank()
 	b := p.Bytes()
 	if len(data) >= page.Size {
 		copy(b, data)
@@ -147,7 +147,7 @@ func verifyAndExercise(t *testing.T, b []byte, id uint64) {
 	if len(b) != page.Size {
 		t.Fatalf("Verify accepted %d bytes", len(b))
 	}
-	p := new(page.Page)
+	p := page.Blank()
 	copy(p.Bytes(), b)
 	if p.ID() != id {
 		t.Fatalf("Verify(_, %d) accepted a page holding id %d", id, p.ID())

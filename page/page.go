@@ -101,13 +101,19 @@ func Corruptf(id uint64, format string, args ...any) error {
 
 // Page is one 4 KiB page held in memory. Its methods assume a page that
 // passed Verify (or was built by New); they never read outside the buffer.
+// A zero Page gets its buffer from the first Bytes, Reset or CopyFrom.
 type Page struct {
-	// idx comes first: the garbage collector scans an object up to its
-	// last pointer, and a pointer after buf would make it walk all 4 KiB of
-	// every cached page on every cycle.
 	idx atomic.Pointer[Index]
-	buf [Size]byte
+	// buf is an allocation of its own: exactly 4,096 bytes, a size class
+	// of Go's allocator, and without pointers, so the collector never
+	// scans it. Inline, the page would be 4,104 bytes, rounded up to the
+	// 4,864-byte class: 18.5% of every cached page wasted.
+	buf *[Size]byte
 }
+
+// Blank returns a page of zero bytes, to be filled (by a read from the
+// file, or a copy).
+func Blank() *Page { return &Page{buf: new([Size]byte)} }
 
 // Index is an in-memory search aid for a slotted page, built by the page's
 // user when the page is first searched and dropped by every change to the
@@ -127,7 +133,7 @@ func (p *Page) SetIndex(ix *Index) { p.idx.Store(ix) }
 
 // New returns an empty page of type t with the given id.
 func New(id uint64, t Type) *Page {
-	p := new(Page)
+	p := Blank()
 	p.Reset(id, t)
 	return p
 }
@@ -135,7 +141,7 @@ func New(id uint64, t Type) *Page {
 // Reset empties p and makes it a page of type t with the given id.
 func (p *Page) Reset(id uint64, t Type) {
 	p.idx.Store(nil)
-	clear(p.buf[:HeaderSize])
+	clear(p.own()[:HeaderSize])
 	p.buf[offType] = byte(t)
 	p.buf[offVersion] = Version
 	p.putU64(offID, id)
@@ -144,11 +150,19 @@ func (p *Page) Reset(id uint64, t Type) {
 }
 
 // Bytes returns the page's buffer; writes to it change the page.
-func (p *Page) Bytes() []byte { return p.buf[:] }
+func (p *Page) Bytes() []byte { return p.own()[:] }
+
+// own returns the buffer, allocating the zero Page's.
+func (p *Page) own() *[Size]byte {
+	if p.buf == nil {
+		p.buf = new([Size]byte)
+	}
+	return p.buf
+}
 
 // CopyFrom makes p a copy of q.
 func (p *Page) CopyFrom(q *Page) {
-	p.buf = q.buf
+	*p.own() = *q.own()
 	p.idx.Store(q.idx.Load())
 }
 
@@ -216,8 +230,8 @@ func Verify(b []byte, want uint64) error {
 	if !crc.Valid(b) {
 		return Corruptf(want, "checksum mismatch")
 	}
-	var p Page
-	copy(p.buf[:], b)
+	// read b in place: Verify's reads of p never write
+	p := Page{buf: (*[Size]byte)(b)}
 	if id := p.ID(); id != want {
 		return Corruptf(want, "page holds id %d (misdirected write)", id)
 	}

@@ -221,7 +221,7 @@ func (p *Pager) Page(id uint64) (*page.Page, error) {
 }
 
 func (p *Pager) readPage(id uint64) (*page.Page, error) {
-	pg := new(page.Page)
+	pg := page.Blank()
 	n, err := p.file.ReadAt(pg.Bytes(), int64(id)*page.Size)
 	p.reads.Add(1)
 	if n < page.Size {
@@ -276,7 +276,7 @@ func (p *Pager) Write(id uint64) (*page.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	pg := new(page.Page)
+	pg := page.Blank()
 	pg.CopyFrom(old)
 	pg.SetID(nid)
 	pg.SetGen(p.next.Generation)
