@@ -639,15 +639,7 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 		if err != nil {
 			return nil, err
 		}
-		it := &fromItem{alias: alias, sub: p}
-		for i, oc := range p.cols {
-			name := oc.name
-			if i < len(v.columns) {
-				name = v.columns[i]
-			}
-			it.cols = append(it.cols, scopeCol{name: name, aff: oc.aff, coll: oc.coll})
-		}
-		return it, nil
+		return viewItem(v, p, alias), nil
 	}
 	tb, ok := db.tables[strings.ToLower(t.Name)]
 	if !ok {
@@ -661,6 +653,20 @@ func (c *compiler) tableItem(t *sqlparse.TableName, cs *scope) (*fromItem, error
 		it.cols = append(it.cols, scopeCol{name: "rowid", aff: affInteger, pseudo: true})
 	}
 	return it, nil
+}
+
+// viewItem is the FROM item of view v, planned as p: its columns are
+// named by the view's column list where it has one.
+func viewItem(v *viewDef, p *selectPlan, alias string) *fromItem {
+	it := &fromItem{alias: alias, sub: p}
+	for i, oc := range p.cols {
+		name := oc.name
+		if i < len(v.columns) {
+			name = v.columns[i]
+		}
+		it.cols = append(it.cols, scopeCol{name: name, aff: oc.aff, coll: oc.coll})
+	}
+	return it
 }
 
 // ctePlan plans a CTE reference.

@@ -366,27 +366,9 @@ func (p *selectPlan) execCtx(outer *env, x *execCtx) (*resultSet, error) {
 	}
 	lenv := &env{outer: outer, x: x}
 	// limit and offset first: LIMIT 0 skips the work
-	limit, offset := int64(-1), int64(0)
-	if p.limit != nil {
-		v, err := p.limit.fn(lenv)
-		if err != nil {
-			return nil, err
-		}
-		if limit, err = limitValue(v); err != nil {
-			return nil, err
-		}
-		if p.offset != nil {
-			v, err := p.offset.fn(lenv)
-			if err != nil {
-				return nil, err
-			}
-			if offset, err = limitValue(v); err != nil {
-				return nil, err
-			}
-			if offset < 0 {
-				offset = 0
-			}
-		}
+	limit, offset, err := p.limits(lenv)
+	if err != nil {
+		return nil, err
 	}
 	// materialise recursive CTEs lazily: handled by the table source.
 	max := int64(-1)
@@ -439,27 +421,36 @@ func (p *selectPlan) stream(x *execCtx, emit func([][]Value) error) (bool, error
 		return false, nil
 	}
 	lenv := &env{x: x}
-	limit, offset := int64(-1), int64(0)
-	if p.limit != nil {
-		v, err := p.limit.fn(lenv)
-		if err != nil {
-			return true, err
-		}
-		if limit, err = limitValue(v); err != nil {
-			return true, err
-		}
-		if p.offset != nil {
-			v, err := p.offset.fn(lenv)
-			if err != nil {
-				return true, err
-			}
-			if offset, err = limitValue(v); err != nil {
-				return true, err
-			}
-			offset = max(offset, 0)
-		}
+	limit, offset, err := p.limits(lenv)
+	if err != nil {
+		return true, err
 	}
 	return true, cp.streamVec(&env{outer: lenv, x: x}, offset, limit, emit)
+}
+
+// limits evaluates LIMIT (-1 when there is none) and OFFSET (at least 0).
+func (p *selectPlan) limits(lenv *env) (limit, offset int64, err error) {
+	limit = -1
+	if p.limit == nil {
+		return limit, 0, nil
+	}
+	v, err := p.limit.fn(lenv)
+	if err != nil {
+		return 0, 0, err
+	}
+	if limit, err = limitValue(v); err != nil {
+		return 0, 0, err
+	}
+	if p.offset != nil {
+		v, err := p.offset.fn(lenv)
+		if err != nil {
+			return 0, 0, err
+		}
+		if offset, err = limitValue(v); err != nil {
+			return 0, 0, err
+		}
+	}
+	return limit, max(offset, 0), nil
 }
 
 func limitValue(v Value) (int64, error) {

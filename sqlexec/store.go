@@ -236,15 +236,7 @@ func (c *compiler) storeViewItem(cv *column.View, alias string, asOf *sqlparse.A
 	if err != nil {
 		return nil, err
 	}
-	it := &fromItem{alias: alias, sub: p}
-	for i, oc := range p.cols {
-		name := oc.name
-		if i < len(v.columns) {
-			name = v.columns[i]
-		}
-		it.cols = append(it.cols, scopeCol{name: name, aff: oc.aff, coll: oc.coll})
-	}
-	return it, nil
+	return viewItem(v, p, alias), nil
 }
 
 // parsedView returns a store view parsed, once per DB for each name and

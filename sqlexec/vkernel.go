@@ -1,6 +1,7 @@
 package sqlexec
 
 import (
+	"cmp"
 	"math"
 	"strings"
 )
@@ -285,7 +286,7 @@ func vCompare(op byte, a, b *vec, sel []int32, n int, af aff, coll collation) *v
 	case a.kind == vReal && b.kind == vReal && af != affText:
 		x, y := a.reals, b.reals
 		for _, i := range sel {
-			r[i] = b2i(cmpHolds(op, cmpFloat(x[i], y[i])))
+			r[i] = b2i(cmpHolds(op, cmp.Compare(x[i], y[i]))) // never NaN: MakeReal stores NaN as NULL
 		}
 	case a.kind == vText && b.kind == vText && !af.numeric() && coll == collBinary:
 		x, y := a.texts, b.texts
@@ -310,16 +311,6 @@ func vCompare(op byte, a, b *vec, sel []int32, n int, af aff, coll collation) *v
 
 func b2i(t bool) int64 {
 	if t {
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
 		return 1
 	}
 	return 0
@@ -359,20 +350,28 @@ func vArith(op byte, a, b *vec, sel []int32, n int) *vec {
 				continue
 			}
 			x, y := realAt(a, i), realAt(b, i)
+			var r float64
 			switch op {
 			case '+':
-				out.reals[i] = x + y
+				r = x + y
 			case '-':
-				out.reals[i] = x - y
+				r = x - y
 			case '*':
-				out.reals[i] = x * y
+				r = x * y
 			case '/':
 				if y == 0 {
 					out.setNull(i, n)
 					continue
 				}
-				out.reals[i] = x / y
+				r = x / y
 			}
+			if r != r {
+				// Inf - Inf and the like: SQLite stores a NaN as NULL
+				// (column.MakeReal), and later kernels must see NULL
+				out.setNull(i, n)
+				continue
+			}
+			out.reals[i] = r
 		}
 		return out
 	}
