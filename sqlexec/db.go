@@ -41,6 +41,7 @@ type memTable struct {
 	dflt    []sqlparse.Expr
 	ipk     int // INTEGER PRIMARY KEY column, or -1
 	uniques []*uniqueCons
+	checks  []tableCheck
 	rows    [][]Value
 	rowids  []int64
 	maxRow  int64
@@ -609,6 +610,7 @@ func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) err
 	var pk []int
 	var pkColls []collation
 	var uniques [][]int
+	var checkExprs []namedCheck
 	for i, cd := range st.Columns {
 		for _, o := range st.Columns[:i] {
 			if strings.EqualFold(o.Name, cd.Name) {
@@ -628,6 +630,8 @@ func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) err
 		var dflt sqlparse.Expr
 		for _, k := range cd.Constraints {
 			switch k.Kind {
+			case sqlparse.CheckConstraint:
+				checkExprs = append(checkExprs, namedCheck{k.Name, k.Expr})
 			case sqlparse.PrimaryKeyConstraint:
 				if pk != nil {
 					return fmt.Errorf("table \"%s\" has more than one primary key", st.Name)
@@ -706,6 +710,8 @@ func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) err
 					return err
 				}
 			}
+		case sqlparse.CheckConstraint:
+			checkExprs = append(checkExprs, namedCheck{tc.Name, tc.Check})
 		}
 	}
 	_ = pkColls
@@ -725,6 +731,9 @@ func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) err
 			uc.colls = append(uc.colls, t.colls[c])
 		}
 		t.uniques = append(t.uniques, uc)
+	}
+	if err := t.compileChecks(c, checkExprs); err != nil {
+		return err
 	}
 	t.rebuildKeys()
 	for _, r := range asRows {
@@ -896,6 +905,60 @@ func (db *DB) drop(st *sqlparse.Drop) error {
 	return nil
 }
 
+// namedCheck is a CHECK constraint as CREATE TABLE gives it.
+type namedCheck struct {
+	name string
+	x    sqlparse.Expr
+}
+
+// tableCheck is a compiled CHECK constraint.
+type tableCheck struct {
+	label string // the constraint's name, else its expression, for errors
+	x     cexpr
+}
+
+// compileChecks compiles the CHECK constraints of t over a row of its
+// columns. SQLite allows no subquery in one.
+func (t *memTable) compileChecks(c *compiler, checks []namedCheck) error {
+	for _, k := range checks {
+		if hasSubquery(k.x) {
+			return errors.New("subqueries prohibited in CHECK constraints")
+		}
+		x, err := c.compile(k.x, targetScope(t, ""))
+		if err != nil {
+			return err
+		}
+		label := k.name
+		if label == "" {
+			label = k.x.String()
+		}
+		t.checks = append(t.checks, tableCheck{label: label, x: x})
+	}
+	return nil
+}
+
+// check evaluates the CHECK constraints on row r: one that is false (not
+// NULL) fails, as in SQLite.
+func (t *memTable) check(r []Value) error {
+	if len(t.checks) == 0 {
+		return nil
+	}
+	if n := len(t.def.Columns) + 1; len(r) < n && t.hasRowid() {
+		r = append(append(make([]Value, 0, n), r...), null) // the rowid is not known yet
+	}
+	e := &env{row: r, x: &execCtx{}}
+	for _, k := range t.checks {
+		v, err := k.x.fn(e)
+		if err != nil {
+			return err
+		}
+		if b, ok := truth(v); ok && !b {
+			return fmt.Errorf("CHECK constraint failed: %s", k.label)
+		}
+	}
+	return nil
+}
+
 // insertRow stores one complete row (affinity already applied), checking
 // constraints; or resolves a conflict as the OR clause says.
 func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
@@ -906,6 +969,12 @@ func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 			}
 			return fmt.Errorf("NOT NULL constraint failed: %s.%s", t.def.Name, t.def.Columns[i].Name)
 		}
+	}
+	if err := t.check(r); err != nil {
+		if or == sqlparse.ConflictIgnore {
+			return nil
+		}
+		return err
 	}
 	var rowid int64
 	if t.ipk >= 0 {
@@ -1235,6 +1304,9 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 			if nn && nr[j].IsNull() {
 				return 0, fmt.Errorf("NOT NULL constraint failed: %s.%s", t.def.Name, t.def.Columns[j].Name)
 			}
+		}
+		if err := t.check(nr); err != nil {
+			return 0, err
 		}
 		if t.ipk >= 0 && !isInt(nr[t.ipk]) {
 			if nr[t.ipk].IsNull() {

@@ -640,6 +640,11 @@ func TestDiffWrites(t *testing.T) {
 		"INSERT OR IGNORE INTO w VALUES(10, 'x', 2, 3)",
 		"INSERT OR REPLACE INTO w VALUES(11, 'x', 2, 3)",
 		"REPLACE INTO w VALUES(2, 'q', 7, NULL)",
+		"CREATE TABLE ck(a INTEGER CHECK (a > 0), b TEXT, CONSTRAINT short CHECK (length(b) < 5))",
+		"INSERT INTO ck VALUES (1, 'ab')", "INSERT INTO ck VALUES (0, 'ab')", "INSERT INTO ck VALUES (NULL, 'abcdef')",
+		"INSERT OR IGNORE INTO ck VALUES (-1, 'x'), (2, 'y')", "INSERT INTO ck VALUES (NULL, NULL)",
+		"UPDATE ck SET a = -5 WHERE a = 2", "UPDATE ck SET b = b || b || b", "UPDATE ck SET a = a + 10",
+		"CREATE TABLE ck2(a CHECK (a IN (SELECT 1)))",
 		"WITH c(v) AS (SELECT 5 UNION ALL SELECT 6) INSERT INTO w(b, d) SELECT 'w' || v, v FROM c",
 		"WITH RECURSIVE c(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM c WHERE v < 3) UPDATE w SET d = (SELECT sum(v) FROM c) WHERE b = 'w5'",
 		"WITH c(v) AS (VALUES ('y'), ('w6')) DELETE FROM w WHERE b IN (SELECT v FROM c)",
@@ -678,7 +683,7 @@ func TestDiffWrites(t *testing.T) {
 			t.Errorf("%s: ours %v, sqlite %v", st, gerr, werr)
 			continue
 		}
-		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid"} {
+		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid", "SELECT rowid, * FROM ck ORDER BY rowid"} {
 			if err := compare(ours, ref, q); err != nil {
 				t.Errorf("after %s: %v", st, err)
 			}
