@@ -26,7 +26,8 @@
 // Usage:
 //
 //	go run . -quick                     # well under a minute, defaults, every workload
-//	go run . -workloads headline -tuned # the headline at 1M keys, then the tuned table
+//	go run . -workloads headline        # the headline at 1M keys: the reference in RESULTS.md, ~9 minutes
+//	go run . -workloads headline -tuned # the same, then the tuned table
 //	go run . -keys 300000 -duration 5s -workloads headline -tuned
 //	                                    # the reduced run in RESULTS.md, ~6 minutes
 //	go run . -json out.json             # 1M keys, every workload, defaults
