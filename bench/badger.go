@@ -19,14 +19,18 @@ type badgerEngine struct {
 }
 
 func openBadger(cfg Config) (Engine, error) {
-	// The cache budget is split between data blocks and the indices and
-	// bloom filters (left at 0, IndexCacheSize keeps them all in memory,
-	// outside any budget).
+	// Managed mode and every version kept are what reads at a position
+	// need, not tuning: they stay at defaults too.
 	opts := badger.DefaultOptions(cfg.Dir).
 		WithLogger(nil).
-		WithNumVersionsToKeep(math.MaxInt32).
-		WithBlockCacheSize(cfg.CacheBytes - cfg.CacheBytes/8).
-		WithIndexCacheSize(cfg.CacheBytes / 8)
+		WithNumVersionsToKeep(math.MaxInt32)
+	if !cfg.Defaults() {
+		// The cache budget is split between data blocks and the indices
+		// and bloom filters (left at 0, IndexCacheSize keeps them all in
+		// memory, outside any budget).
+		opts = opts.WithBlockCacheSize(cfg.CacheBytes - cfg.CacheBytes/8).
+			WithIndexCacheSize(cfg.CacheBytes / 8)
+	}
 	db, err := badger.OpenManaged(opts)
 	if err != nil {
 		return nil, err
@@ -53,7 +57,9 @@ func (e *badgerEngine) ApplyBatch(pos uint64, ops []Op, sync bool) error {
 	if err := wb.Flush(); err != nil {
 		return err
 	}
-	// SyncWrites stays off: like the others, badger syncs only when asked.
+	// SyncWrites stays off (its default): like the others, badger syncs
+	// only when asked, and DB.Sync after the flush is what SyncWrites
+	// would do per commit (fsync of the memtable's WAL and the value log).
 	if sync {
 		if err := e.db.Sync(); err != nil {
 			return err

@@ -13,14 +13,29 @@
 // (big-endian, so versions of one key sort newest first), and a read at p
 // seeks to key ‖ ^p and checks the prefix.
 //
+// Two configurations: "defaults" opens every engine as a user would without
+// tuning (projstore store.Open(path, nil), bbolt bolt.Open(path, 0600, nil),
+// pebble Options{} but for the comparer its version layout needs, badger
+// DefaultOptions in managed mode) and is the headline; "tuned" gives every
+// engine the same -cache budget. Only durability is set the same for all,
+// per batch (see the report's notes). Each configuration's section starts
+// with a summary of projstore ÷ each peer for the headline workloads (load,
+// update, get, getat, scan100, apply1000-sync), bytes on disk after load +
+// update with the engine closed, and peak RSS.
+//
 // Usage:
 //
-//	go run . -quick                     # ~1 minute, every engine and workload
-//	go run . -json out.json             # 1M keys
+//	go run . -quick                     # well under a minute, defaults, every workload
+//	go run . -workloads headline        # the headline at 1M keys: the reference in RESULTS.md, ~9 minutes
+//	go run . -workloads headline -tuned # the same, then the tuned table
+//	go run . -keys 300000 -duration 5s -workloads headline -tuned
+//	                                    # the reduced run in RESULTS.md, ~6 minutes
+//	go run . -json out.json             # 1M keys, every workload, defaults
+//	go run . -configs tuned             # only the tuned table (-cache, default 512 MiB)
 //	go run . -large                     # adds the larger-than-cache data set
 //	go run . -engines projstore,pebble -workloads get,scan100
 //	go run . -engines projstore -workloads readwrite -cpuprofile cpu
-//	                                    # cpu.projstore.readwrite
+//	                                    # cpu.defaults.projstore.readwrite
 //
 // This is a nested module so that the peers' dependencies never enter the
 // main module. The testing.B benchmarks in bench_test.go run the same

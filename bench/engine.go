@@ -42,24 +42,49 @@ type Engine interface {
 
 // Config is what every engine is opened with.
 type Config struct {
-	Dir        string // the engine's own directory
-	CacheBytes int64  // the cache budget, the same for every engine
+	Dir string // the engine's own directory
+	// CacheBytes is the cache budget, the same for every engine (the
+	// tuned configuration). 0 opens every engine at its own defaults: a
+	// user who does not tune sees those, and projstore must be judged by
+	// them too. Only what the version layout needs (pebble's comparer,
+	// badger's managed mode and kept versions) and durability, which the
+	// workloads set per batch, differ from the defaults then.
+	CacheBytes int64
 }
 
+// Defaults reports whether the engines open at their own defaults.
+func (c Config) Defaults() bool { return c.CacheBytes == 0 }
+
 // engineSpec names an engine, how to open it, and what the report should
-// say about how it is used.
+// say about how it is used at its defaults and tuned.
 type engineSpec struct {
-	name string
-	open func(Config) (Engine, error)
-	note string
+	name               string
+	open               func(Config) (Engine, error)
+	defaultNote, tuned string
+}
+
+// note is what the report says about the engine in one configuration.
+func (e engineSpec) note(defaults bool) string {
+	if defaults {
+		return e.defaultNote
+	}
+	return e.tuned
 }
 
 // engines lists every engine, projstore first: ratios are projstore/peer.
 var engines = []engineSpec{
-	{"projstore", openProjstore, "store.Open, CacheBytes = cache; versions native (current + history trees)"},
-	{"bbolt", openBolt, "default options, one bucket; no cache knob (OS page cache via mmap); versions as key ‖ ^pos"},
-	{"pebble", openPebble, "Cache = cache, bloom filters, Split on the version suffix; versions as key ‖ ^pos (CockroachDB-style)"},
-	{"badger", openBadger, "OpenManaged, BlockCacheSize+IndexCacheSize = cache; versions native (commit ts = pos)"},
+	{"projstore", openProjstore,
+		"store.Open(path, nil): 64 MiB cache, SyncEveryBatch off; versions native (current + history trees)",
+		"store.Open, CacheBytes = cache; versions native (current + history trees)"},
+	{"bbolt", openBolt,
+		"bolt.Open(path, 0600, nil), one bucket; no cache knob (OS page cache via mmap); versions as key ‖ ^pos",
+		"as at defaults: bbolt has no cache knob (OS page cache via mmap); versions as key ‖ ^pos"},
+	{"pebble", openPebble,
+		"pebble.Open with Options{} but for CockroachDB's comparer (the version layout needs its Split): 8 MiB cache, no bloom filters, format FormatMinSupported; versions as key@pos",
+		"Cache = cache, bloom filters (10 bits/key), columnar blocks with CockroachDB's key schema, FormatNewest; versions as key@pos (CockroachDB-style)"},
+	{"badger", openBadger,
+		"badger.DefaultOptions(dir) (256 MiB block cache, index cache unbounded, SyncWrites off) with OpenManaged and NumVersionsToKeep = MaxInt32, which reads at a position need; versions native (commit ts = pos)",
+		"OpenManaged, BlockCacheSize+IndexCacheSize = cache; versions native (commit ts = pos)"},
 }
 
 // ErrUnknownEngine reports a name that is not in engines.
@@ -98,8 +123,16 @@ func selectEngines(list string) ([]engineSpec, error) {
 // dirSize sums the blocks allocated to the files under dir: badger and
 // pebble preallocate sparse files, whose apparent size would overstate them.
 func dirSize(dir string) (int64, error) {
-	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+	n, _, err := diskUsage(dir)
+	return n, err
+}
+
+// diskUsage sums the files under dir two ways: the blocks allocated to
+// them (what the disk holds, as du reports it) and their apparent sizes
+// (what ls reports; a sparse or preallocated file counts in full). Where
+// the system gives no block count, allocated is the apparent size.
+func diskUsage(dir string) (allocated, apparent int64, err error) {
+	err = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -110,14 +143,15 @@ func dirSize(dir string) (int64, error) {
 			}
 			return err
 		}
+		apparent += fi.Size()
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			n += st.Blocks * 512
+			allocated += st.Blocks * 512 // st_blocks counts 512-byte units whatever the block size
 		} else {
-			n += fi.Size()
+			allocated += fi.Size()
 		}
 		return nil
 	})
-	return n, err
+	return allocated, apparent, err
 }
 
 // The version layout for the engines without versions of their own, as

@@ -53,10 +53,23 @@ func (m model) scan(start []byte, n int, pos uint64) [][2]string {
 // layouts of pebble and bbolt and badger's managed mode must answer exactly
 // what projstore answers.
 func TestEnginesAgree(t *testing.T) {
-	for _, spec := range engines {
-		t.Run(spec.name, func(t *testing.T) {
+	// Both configurations: at defaults pebble reads row blocks without
+	// filters and badger has no index cache, other code paths.
+	for _, c := range []struct {
+		name  string
+		cache int64
+	}{{"defaults", 0}, {"tuned", 8 << 20}} {
+		for _, spec := range engines {
+			testEngineAgrees(t, spec, c.name, c.cache)
+		}
+	}
+}
+
+func testEngineAgrees(t *testing.T, spec engineSpec, cfg string, cache int64) {
+	{
+		t.Run(spec.name+"/"+cfg, func(t *testing.T) {
 			t.Parallel()
-			e, err := spec.open(Config{Dir: t.TempDir(), CacheBytes: 8 << 20})
+			e, err := spec.open(Config{Dir: t.TempDir(), CacheBytes: cache})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +32,7 @@ func main() {
 
 // Result is one engine's numbers for one workload.
 type Result struct {
+	Config    string  `json:"config"` // "defaults" or "tuned", see configs
 	Workload  string  `json:"workload"`
 	Engine    string  `json:"engine"`
 	Ops       int64   `json:"ops"`
@@ -42,18 +44,23 @@ type Result struct {
 	P999Ns    int64   `json:"p999_ns"`
 	MaxNs     int64   `json:"max_ns"`
 	DiskBytes int64   `json:"disk_bytes"`
-	PeakRSS   int64   `json:"peak_rss_bytes"`
-	RSSScope  string  `json:"peak_rss_scope"` // "workload", or "process" if it could not be reset
-	LoadAvg   float64 `json:"loadavg_1m"`     // the machine's load at the end: others' work skews a run
-	Error     string  `json:"error,omitempty"`
+	// After the update workload only: the engine's directory once it is
+	// closed (its own flush and sync), allocated blocks and apparent sizes.
+	ClosedBytes         int64   `json:"closed_disk_bytes,omitempty"`
+	ClosedApparentBytes int64   `json:"closed_apparent_bytes,omitempty"`
+	PeakRSS             int64   `json:"peak_rss_bytes"`
+	RSSScope            string  `json:"peak_rss_scope"` // "workload", or "process" if it could not be reset
+	LoadAvg             float64 `json:"loadavg_1m"`     // the machine's load at the end: others' work skews a run
+	Error               string  `json:"error,omitempty"`
 }
 
 // Report is the whole run, as the JSON file holds it.
 type Report struct {
 	Date    time.Time `json:"date"`
 	Machine Machine   `json:"machine"`
-	Params  Params    `json:"params"`
+	Params  Params    `json:"params"` // CacheBytes is the tuned configuration's
 	Large   *Params   `json:"large_params,omitempty"`
+	Configs []string  `json:"configs"`
 	Engines []string  `json:"engines"`
 	Results []Result  `json:"results"`
 }
@@ -71,12 +78,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		wlList     = fs.String("workloads", "all", "comma-separated workloads (see the table's notes), or large")
 		duration   = fs.Duration("duration", 0, "per timed workload (default 10s, -quick 500ms)")
 		keys       = fs.Int("keys", 0, "rows in the data set (default 1M, -quick 20k)")
-		quick      = fs.Bool("quick", false, "a short run: 20k keys, about a minute for all engines")
+		quick      = fs.Bool("quick", false, "a short run: 20k keys, 300ms timed workloads")
+		tuned      = fs.Bool("tuned", false, "after the defaults table, run every engine again with -cache (shorthand for -configs defaults,tuned)")
+		cfgList    = fs.String("configs", "defaults", "comma-separated configurations: defaults (every engine at its own defaults), tuned (every engine with -cache)")
 		dir        = fs.String("dir", "", "where the data sets go (default a temporary directory)")
 		keep       = fs.Bool("keep", false, "keep the data sets after the run")
 		jsonOut    = fs.String("json", "", "also write the results as JSON to this file")
 		large      = fs.Bool("large", false, "also run the larger-than-cache data set (1000-byte values, 64 MiB cache)")
-		cache      = fs.Int64("cache", 0, "cache bytes for every engine (default 512 MiB, -quick 64 MiB)")
+		cache      = fs.Int64("cache", 0, "cache bytes for every engine in the tuned configuration (default 512 MiB, -quick 64 MiB)")
 		scale      = fs.Float64("scale", 1, "scale the counted workloads (apply*, hotkey) by this factor")
 		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile per engine and workload to this path plus .engine.workload")
 	)
@@ -101,6 +110,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, n := range []*int{&p.Apply1, &p.Apply1000, &p.Sync1, &p.Sync1000, &p.HotUpdates} {
 		*n = max(1, int(float64(*n)**scale))
+	}
+	list := *cfgList
+	if *tuned {
+		list = "defaults,tuned"
+	}
+	cfgs, err := selectConfigs(list)
+	if err != nil {
+		return err
 	}
 	specs, err := selectEngines(*engineList)
 	if err != nil {
@@ -129,36 +146,49 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	rep := Report{Date: time.Now(), Machine: machine(), Params: p}
+	rep := Report{Date: time.Now(), Machine: machine(), Params: p, Configs: cfgs}
 	lp := largeParams(p)
 	if len(largeSet) > 0 {
 		rep.Large = &lp
+	}
+	for _, spec := range specs {
+		rep.Engines = append(rep.Engines, spec.name)
 	}
 	type set struct {
 		name   string
 		p      Params
 		wanted map[string]bool
 	}
-	sets := []set{{"main", p, mainSet}, {"large", lp, largeSet}}
-	for _, spec := range specs {
-		rep.Engines = append(rep.Engines, spec.name)
-		for _, s := range sets {
-			if len(s.wanted) == 0 {
-				continue
-			}
-			edir := filepath.Join(root, spec.name+"-"+s.name)
-			prof := ""
-			if *cpuprofile != "" {
-				prof = *cpuprofile + "." + spec.name
-				if s.name != "main" {
-					prof += "." + s.name
+	// Configurations run one after the other, each for every engine, so
+	// that the headline (defaults) table is complete first.
+	for _, cfg := range cfgs {
+		cp, clp := p, lp
+		if cfg == cfgDefaults {
+			cp.CacheBytes, clp.CacheBytes = 0, 0 // 0: each engine's own defaults
+		}
+		sets := []set{{"main", cp, mainSet}, {"large", clp, largeSet}}
+		for _, spec := range specs {
+			for _, s := range sets {
+				if len(s.wanted) == 0 {
+					continue
 				}
-			}
-			fmt.Fprintf(stderr, "bench: %s, %s data set (%d keys × %d B) in %s\n", spec.name, s.name, s.p.Keys, s.p.ValueSize, edir)
-			got, err := runChild(exe, spec.name, s.name, s.p, s.wanted, edir, prof, stderr)
-			rep.Results = append(rep.Results, fillMissing(spec.name, s.name, s.wanted, got, err)...)
-			if !*keep {
-				os.RemoveAll(edir)
+				edir := filepath.Join(root, cfg+"-"+spec.name+"-"+s.name)
+				prof := ""
+				if *cpuprofile != "" {
+					prof = *cpuprofile + "." + cfg + "." + spec.name
+					if s.name != "main" {
+						prof += "." + s.name
+					}
+				}
+				fmt.Fprintf(stderr, "bench: %s, %s, %s data set (%d keys × %d B) in %s\n", cfg, spec.name, s.name, s.p.Keys, s.p.ValueSize, edir)
+				got, err := runChild(exe, spec.name, s.name, s.p, s.wanted, edir, prof, stderr)
+				for _, r := range fillMissing(spec.name, s.name, s.wanted, got, err) {
+					r.Config = cfg
+					rep.Results = append(rep.Results, r)
+				}
+				if !*keep {
+					os.RemoveAll(edir)
+				}
 			}
 		}
 	}
@@ -175,6 +205,35 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// The configurations every engine can run in.
+const (
+	cfgDefaults = "defaults" // each engine's own defaults: the headline
+	cfgTuned    = "tuned"    // every engine with the same -cache budget
+)
+
+// ErrUnknownConfig reports a configuration that is neither.
+var ErrUnknownConfig = errors.New("bench: unknown configuration")
+
+// selectConfigs parses a comma-separated list of configurations, keeping
+// defaults first: it is the headline.
+func selectConfigs(list string) ([]string, error) {
+	want := map[string]bool{}
+	for _, c := range strings.Split(list, ",") {
+		c = strings.TrimSpace(c)
+		if c != cfgDefaults && c != cfgTuned {
+			return nil, fmt.Errorf("%w %q (want defaults or tuned)", ErrUnknownConfig, c)
+		}
+		want[c] = true
+	}
+	var out []string
+	for _, c := range []string{cfgDefaults, cfgTuned} {
+		if want[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // runChild runs one engine on one data set in a child process and
@@ -329,11 +388,15 @@ func child(args []string, stdout io.Writer) (err error) {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
-	e, err := spec.open(Config{Dir: *dir, CacheBytes: p.CacheBytes})
+	cfg := Config{Dir: *dir, CacheBytes: p.CacheBytes}
+	e, err := spec.open(cfg)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", spec.name, err)
 	}
 	defer func() {
+		if e == nil { // closed after the update, and the reopen failed
+			return
+		}
 		if cerr := e.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close %s: %w", spec.name, cerr)
 		}
@@ -369,6 +432,17 @@ func child(args []string, stdout io.Writer) (err error) {
 			return err
 		}
 		rss := peakRSS()
+		var closed, closedApparent int64
+		if w.name == "update" {
+			// Bytes on disk as a user would find them: after the engine's
+			// own Close (which flushes and syncs what it holds), not while
+			// it is open with logs and preallocated files. Reopening leaves
+			// the later workloads a cold cache: they warm up first.
+			if closed, closedApparent, err = reopen(&e, spec, cfg); err != nil {
+				return err
+			}
+			r.e, r.warm = e, false
+		}
 		for _, m := range ms {
 			name := m.name
 			if *set == "large" {
@@ -382,6 +456,7 @@ func child(args []string, stdout io.Writer) (err error) {
 				Sample: m.sample, P50Ns: int64(m.lat.quantile(0.5)), P99Ns: int64(m.lat.quantile(0.99)),
 				P999Ns: int64(m.lat.quantile(0.999)), MaxNs: int64(m.lat.max),
 				DiskBytes: size, PeakRSS: rss, RSSScope: scope, LoadAvg: loadAvg(),
+				ClosedBytes: closed, ClosedApparentBytes: closedApparent,
 			}
 			if m.elapsed > 0 {
 				res.OpsPerSec = float64(m.ops) / m.elapsed.Seconds()
@@ -392,6 +467,25 @@ func child(args []string, stdout io.Writer) (err error) {
 		}
 	}
 	return nil
+}
+
+// reopen closes *e, measures its directory and opens it again into *e. If
+// the reopen fails *e is nil: it is closed already.
+func reopen(e *Engine, spec engineSpec, cfg Config) (allocated, apparent int64, err error) {
+	if err := (*e).Close(); err != nil {
+		*e = nil
+		return 0, 0, fmt.Errorf("close %s after update: %w", spec.name, err)
+	}
+	*e = nil
+	if allocated, apparent, err = diskUsage(cfg.Dir); err != nil {
+		return 0, 0, fmt.Errorf("%s bytes on disk: %w", spec.name, err)
+	}
+	ne, err := spec.open(cfg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reopen %s after update: %w", spec.name, err)
+	}
+	*e = ne
+	return allocated, apparent, nil
 }
 
 // lockedWriter serialises writes to w.

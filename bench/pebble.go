@@ -16,11 +16,25 @@ import (
 // answer per user key, and NextPrefix skip a key's versions.
 type pebbleEngine struct {
 	db    *pebble.DB
-	cache interface{ Unref() }
+	cache interface{ Unref() } // nil at defaults: pebble owns its cache
 	dir   string
 }
 
 func openPebble(cfg Config) (Engine, error) {
+	if cfg.Defaults() {
+		// pebble.Options{} but for the comparer: without its Split the
+		// version suffix would be part of the prefix SeekPrefixGE matches,
+		// and GetAt could not find a key's versions. EnsureDefaults gives
+		// the 8 MiB cache, no filters and the oldest supported format.
+		db, err := pebble.Open(cfg.Dir, &pebble.Options{
+			Comparer: &cockroachkvs.Comparer,
+			Logger:   quietLogger{},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &pebbleEngine{db: db, dir: cfg.Dir}, nil
+	}
 	cache := pebble.NewCache(cfg.CacheBytes)
 	opts := &pebble.Options{
 		Cache:              cache,
@@ -142,7 +156,9 @@ func (e *pebbleEngine) Size() (int64, error) { return dirSize(e.dir) }
 
 func (e *pebbleEngine) Close() error {
 	err := e.db.Close()
-	e.cache.Unref()
+	if e.cache != nil {
+		e.cache.Unref()
+	}
 	return err
 }
 

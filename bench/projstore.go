@@ -23,7 +23,11 @@ func openProjstore(cfg Config) (Engine, error) {
 		return nil, err
 	}
 	path := filepath.Join(cfg.Dir, "projstore.db")
-	s, err := store.Open(path, &store.Options{CacheBytes: cfg.CacheBytes})
+	var opts *store.Options // nil: the defaults a user gets without tuning
+	if !cfg.Defaults() {
+		opts = &store.Options{CacheBytes: cfg.CacheBytes}
+	}
+	s, err := store.Open(path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +48,10 @@ func (e *projstoreEngine) ApplyBatch(pos uint64, ops []Op, sync bool) error {
 	if err := e.s.Apply(&e.b); err != nil {
 		return err
 	}
+	// SyncEveryBatch is a property of the open store, and one store runs
+	// both synced and unsynced workloads: Sync after Apply is the same
+	// durability (Apply returns, then the batch is on disk) chosen per
+	// batch.
 	if sync {
 		return e.s.Sync()
 	}
