@@ -18,13 +18,17 @@ import (
 	"github.com/projstore/projstore/vfs"
 )
 
-// DefaultCacheBytes is the page cache size when Options.CacheBytes is 0.
-const DefaultCacheBytes = 64 << 20
-
 // Options configure Open. The zero value (or nil) is the default.
 type Options struct {
-	CacheBytes     int64 // 0 means the default (64 MiB)
-	SyncEveryBatch bool  // Apply returns only once the batch is durable
+	// CacheBytes bounds the page cache; 0 means DefaultCacheBytes(), a
+	// share of the machine's memory.
+	CacheBytes int64
+	// DirtyBytes bounds the changed pages Apply keeps in memory before
+	// writing them out (they stay cached); 0 means half the cache, at
+	// most 64 MiB, and it is never more than half the cache. It is what a
+	// Sync may still have to write.
+	DirtyBytes     int64
+	SyncEveryBatch bool // Apply returns only once the batch is durable
 	ReadOnly       bool
 	// FS is the file system the store's file lives in: nil means the
 	// operating system's (vfs.OS). vfs.NewMem() keeps it in memory, and
@@ -135,8 +139,14 @@ func open(path string, opts *Options, older bool) (*Store, error) {
 		o = *opts
 	}
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = DefaultCacheBytes
+		o.CacheBytes = DefaultCacheBytes()
 	}
+	if o.DirtyBytes <= 0 {
+		o.DirtyBytes = defaultDirtyFor(o.CacheBytes)
+	}
+	// dirty pages cannot be evicted until written: they must leave the
+	// cache room for the pages readers need
+	o.DirtyBytes = min(o.DirtyBytes, o.CacheBytes/2)
 	if o.FS == nil {
 		o.FS = vfs.OS
 	}
@@ -144,7 +154,7 @@ func open(path string, opts *Options, older bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("projstore: open %s: %w", path, err)
 	}
-	pg, err := pager.Open(f, pager.Options{CacheBytes: o.CacheBytes, ReadOnly: o.ReadOnly, Older: older, Validate: btree.ValidatePage})
+	pg, err := pager.Open(f, pager.Options{CacheBytes: o.CacheBytes, DirtyBytes: o.DirtyBytes, ReadOnly: o.ReadOnly, Older: older, Validate: btree.ValidatePage})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("projstore: open %s: %w", path, err)

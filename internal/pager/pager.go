@@ -55,6 +55,9 @@ type Pager struct {
 // Options configure Open.
 type Options struct {
 	CacheBytes int64
+	// DirtyBytes is how many bytes of changed pages a commit may hold in
+	// memory before Spill writes them out; 0 means half the cache.
+	DirtyBytes int64
 	ReadOnly   bool
 	// Older opens the older of the two valid superblocks (recovery).
 	Older bool
@@ -72,7 +75,11 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		validate: opts.Validate,
 		fresh:    make(map[uint64]struct{}),
 	}
-	p.spillAt = max(int(opts.CacheBytes/page.Size/2), 8)
+	dirty := opts.DirtyBytes
+	if dirty <= 0 {
+		dirty = opts.CacheBytes / 2
+	}
+	p.spillAt = max(int(dirty/page.Size), 8)
 	size, err := file.Size()
 	if err != nil {
 		return nil, err
