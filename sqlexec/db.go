@@ -959,20 +959,24 @@ func (t *memTable) check(r []Value) error {
 	return nil
 }
 
+// errRowIgnored is insertRow skipping a row that OR IGNORE drops: the
+// statement goes on, but the row is not counted as changed.
+var errRowIgnored = errors.New("row ignored")
+
 // insertRow stores one complete row (affinity already applied), checking
 // constraints; or resolves a conflict as the OR clause says.
 func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 	for i, nn := range t.notNull {
 		if nn && r[i].IsNull() {
 			if or == sqlparse.ConflictIgnore {
-				return nil
+				return errRowIgnored
 			}
 			return fmt.Errorf("NOT NULL constraint failed: %s.%s", t.def.Name, t.def.Columns[i].Name)
 		}
 	}
 	if err := t.check(r); err != nil {
 		if or == sqlparse.ConflictIgnore {
-			return nil
+			return errRowIgnored
 		}
 		return err
 	}
@@ -1008,7 +1012,7 @@ func (t *memTable) insertRow(r []Value, or sqlparse.ConflictAction) error {
 		if j, dup := u.keys[k]; dup {
 			switch or {
 			case sqlparse.ConflictIgnore:
-				return nil
+				return errRowIgnored
 			case sqlparse.ConflictReplace:
 				t.deleteAt(j)
 			default:
@@ -1136,8 +1140,8 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		}
 		src = rs.rows
 	}
-	// defaults
-	dflt := make([]Value, len(t.def.Columns))
+	// defaults of the columns not given
+	dflt := make([]cexpr, len(t.def.Columns))
 	given := make([]bool, len(t.def.Columns))
 	for _, i := range cols {
 		given[i] = true
@@ -1150,11 +1154,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		if err != nil {
 			return 0, err
 		}
-		v, err := e.fn(&env{x: x})
-		if err != nil {
-			return 0, err
-		}
-		dflt[i] = v
+		dflt[i] = e
 	}
 	or := st.Or
 	if or == sqlparse.ConflictDefault {
@@ -1167,9 +1167,19 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 	undoLen, undoMax := len(t.rows), t.maxRow
 	before := db.rowTriggers(t, sqlparse.TriggerInsert, false, nil)
 	after := db.rowTriggers(t, sqlparse.TriggerInsert, true, nil)
+	var n int64
 	for _, r := range src {
 		row := make([]Value, len(t.def.Columns))
-		copy(row, dflt)
+		// a DEFAULT is evaluated for each row (random(), a timestamp)
+		for i, d := range dflt {
+			if d.fn != nil {
+				v, err := d.fn(&env{x: x})
+				if err != nil {
+					return 0, err
+				}
+				row[i] = v
+			}
+		}
 		for j, i := range cols {
 			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
 		}
@@ -1179,8 +1189,12 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		}
 		if err == nil {
 			err = t.insertRow(row, or)
+			if err == errRowIgnored {
+				continue
+			}
 		}
 		if err == nil {
+			n++
 			if err = db.fire(x, t, after, row, nil); raisedIgnore(err) {
 				err = nil
 			}
@@ -1196,7 +1210,7 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 			return 0, err
 		}
 	}
-	return int64(len(src)), nil
+	return n, nil
 }
 
 // targetScope is the scope of UPDATE and DELETE: the table's columns.

@@ -645,6 +645,7 @@ func TestDiffWrites(t *testing.T) {
 		"INSERT OR IGNORE INTO ck VALUES (-1, 'x'), (2, 'y')", "INSERT INTO ck VALUES (NULL, NULL)",
 		"UPDATE ck SET a = -5 WHERE a = 2", "UPDATE ck SET b = b || b || b", "UPDATE ck SET a = a + 10",
 		"CREATE TABLE ck2(a CHECK (a IN (SELECT 1)))",
+		"CREATE TABLE rd(a, b DEFAULT (random()))", "INSERT INTO rd(a) VALUES (1), (2), (3)",
 		"WITH c(v) AS (SELECT 5 UNION ALL SELECT 6) INSERT INTO w(b, d) SELECT 'w' || v, v FROM c",
 		"WITH RECURSIVE c(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM c WHERE v < 3) UPDATE w SET d = (SELECT sum(v) FROM c) WHERE b = 'w5'",
 		"WITH c(v) AS (VALUES ('y'), ('w6')) DELETE FROM w WHERE b IN (SELECT v FROM c)",
@@ -677,13 +678,19 @@ func TestDiffWrites(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, st := range steps {
-		_, gerr := ours.Exec(ctx, st)
-		_, werr := ref.Exec(st)
+		gn, gerr := ours.Exec(ctx, st)
+		wr, werr := ref.Exec(st)
 		if (gerr == nil) != (werr == nil) {
 			t.Errorf("%s: ours %v, sqlite %v", st, gerr, werr)
 			continue
 		}
-		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid", "SELECT rowid, * FROM ck ORDER BY rowid"} {
+		if werr == nil && (strings.HasPrefix(st, "INSERT") || strings.HasPrefix(st, "UPDATE") || strings.HasPrefix(st, "DELETE") || strings.HasPrefix(st, "REPLACE") || strings.HasPrefix(st, "WITH")) {
+			// the rows a write changed (ignored rows are not counted)
+			if wn, err := wr.RowsAffected(); err == nil && wn != gn {
+				t.Errorf("%s: ours changed %d rows, sqlite %d", st, gn, wn)
+			}
+		}
+		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid", "SELECT rowid, * FROM ck ORDER BY rowid", "SELECT count(DISTINCT b), count(*) FROM rd"} {
 			if err := compare(ours, ref, q); err != nil {
 				t.Errorf("after %s: %v", st, err)
 			}
