@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -82,22 +83,25 @@ func (e *projstoreEngine) Scan(start []byte, n int, fn func(k, v []byte)) (int, 
 	return e.ScanAt(start, n, uint64(e.s.AppliedPosition()), fn)
 }
 
-// ScanAt streams through an Iterator rather than ScanAt, which copies every
-// row: the peers' scans do not copy either.
+// ScanAt reads through Snapshot.Range, whose callback gets slices into
+// the leaf pages (as bbolt's cursor and pebble's iterator give): the peers'
+// scans do not copy either.
 func (e *projstoreEngine) ScanAt(start []byte, n int, pos uint64, fn func(k, v []byte)) (int, error) {
-	it, err := e.s.NewIterator(table, start, nil, batch.Offset(pos))
+	snap, err := e.s.Snapshot(batch.Offset(pos))
 	if err != nil {
 		return 0, err
 	}
+	defer snap.Close()
 	count := 0
-	for ok := it.First(); ok && count < n; ok = it.Next() {
-		fn(it.Key(), it.Value())
+	err = snap.Range(context.Background(), table, start, nil, func(k, v []byte) error {
+		if count == n {
+			return store.ErrStop
+		}
+		fn(k, v)
 		count++
-	}
-	if err := it.Close(); err != nil {
-		return count, err
-	}
-	return count, nil
+		return nil
+	})
+	return count, err
 }
 
 func (e *projstoreEngine) Size() (int64, error) { return dirSize(filepath.Dir(e.path)) }
