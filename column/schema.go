@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -61,12 +62,23 @@ type Table struct {
 	Columns    []Column
 	PrimaryKey []int // indexes into Columns, in key order; empty: a hidden rowid
 
+	// Checks are the table's CHECK constraints as SQL expressions: this
+	// package keeps them, the SQL layer evaluates them on every write.
+	Checks []Check
+
 	// Version counts changes to Columns; rows record the version they were
 	// written under. BaseVersion is the version of the last change that
 	// rewrote every row (dropping a column, changing a type): rows from
 	// before it are not readable with this definition.
 	Version     uint32
 	BaseVersion uint32
+}
+
+// Check is a CHECK constraint: its name (empty if it has none) and its
+// expression as SQL text.
+type Check struct {
+	Name string
+	SQL  string
 }
 
 // Rowid reports whether the table is keyed by a 64-bit integer rowid, and
@@ -283,6 +295,9 @@ const (
 	kindIndex     = 'I'
 	kindView      = 'V'
 	catalogFormat = 1
+	// tableChecks is the format of a table entry that has CHECK
+	// constraints: older builds refuse it by its version, not as damage.
+	tableChecks = 2
 
 	colNotNull     = 1 << 0
 	colMixed       = 1 << 1
@@ -312,16 +327,23 @@ func appendValueBinary(b []byte, v Value) []byte {
 // AppendBinary appends the catalog encoding of t, after validating it:
 //
 //	'T' 1 ID Name Version BaseVersion len(Columns) Column... len(PrimaryKey) index...
+//	'T' 2 (the same) len(Checks) Check...
 //	Column: Name Type DeclType flags Default [DefaultExpr]
+//	Check:  Name SQL
 //
 // with uvarint integers, length-prefixed strings, one byte each for Type
 // and flags (1 NOT NULL, 2 mixed, 4 DefaultExpr follows), and Default as
-// its Type byte and payload.
+// its Type byte and payload. Format 2 is written only for a table with
+// CHECK constraints, so files without them stay readable by older builds.
 func (t *Table) AppendBinary(b []byte) ([]byte, error) {
 	if err := t.Validate(); err != nil {
 		return b, err
 	}
-	b = append(b, kindTable, catalogFormat)
+	format := byte(catalogFormat)
+	if len(t.Checks) > 0 {
+		format = tableChecks
+	}
+	b = append(b, kindTable, format)
 	b = binary.AppendUvarint(b, uint64(t.ID))
 	b = appendString(b, t.Name)
 	b = binary.AppendUvarint(b, uint64(t.Version))
@@ -352,6 +374,12 @@ func (t *Table) AppendBinary(b []byte) ([]byte, error) {
 	for _, k := range t.PrimaryKey {
 		b = binary.AppendUvarint(b, uint64(k))
 	}
+	if format == tableChecks {
+		b = binary.AppendUvarint(b, uint64(len(t.Checks)))
+		for _, c := range t.Checks {
+			b = appendString(appendString(b, c.Name), c.SQL)
+		}
+	}
 	return b, nil
 }
 
@@ -362,7 +390,7 @@ func (t *Table) MarshalBinary() ([]byte, error) { return t.AppendBinary(nil) }
 // it. Malformed bytes return an error wrapping ErrCorrupt.
 func (t *Table) UnmarshalBinary(data []byte) error {
 	d := decoder{b: data}
-	d.header(kindTable)
+	format := d.header(kindTable, catalogFormat, tableChecks)
 	var nt Table
 	nt.ID = batch.TableID(d.uvarint(math.MaxUint64))
 	nt.Name = d.string()
@@ -392,6 +420,19 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 	n = d.count()
 	for i := 0; i < n && d.err == nil; i++ {
 		nt.PrimaryKey = append(nt.PrimaryKey, int(d.uvarint(math.MaxInt32)))
+	}
+	if format == tableChecks {
+		n = d.count()
+		if n == 0 {
+			d.fail("format %d without CHECK constraints", format)
+		}
+		for i := 0; i < n && d.err == nil; i++ {
+			c := Check{Name: d.string(), SQL: d.string()}
+			if c.SQL == "" {
+				d.fail("empty CHECK expression")
+			}
+			nt.Checks = append(nt.Checks, c)
+		}
 	}
 	if err := d.finish(); err != nil {
 		return err
@@ -508,13 +549,20 @@ func (d *decoder) fail(format string, args ...any) {
 	}
 }
 
-func (d *decoder) header(kind byte) {
+// header reads an entry's kind and format version, one of formats
+// (catalogFormat when none is given), and returns the version.
+func (d *decoder) header(kind byte, formats ...byte) byte {
 	if k := d.byte(); k != kind {
 		d.fail("kind %q, want %q", k, kind)
 	}
-	if f := d.byte(); d.err == nil && f != catalogFormat {
-		d.fail("format version %d, want %d", f, catalogFormat)
+	if len(formats) == 0 {
+		formats = []byte{catalogFormat}
 	}
+	f := d.byte()
+	if d.err == nil && !slices.Contains(formats, f) {
+		d.fail("format version %d, want %d", f, formats[len(formats)-1])
+	}
+	return f
 }
 
 func (d *decoder) byte() byte {

@@ -293,3 +293,36 @@ func FuzzUnmarshalTable(f *testing.F) {
 		_ = tr.UnmarshalBinary(b)
 	})
 }
+
+// A table's CHECK constraints survive the catalog encoding, in an entry of
+// format 2; a table without any keeps format 1, readable by older builds.
+func TestTableChecksEncoding(t *testing.T) {
+	tb := Table{Name: "t", ID: FirstUserID, Columns: []Column{{Name: "a", Type: Integer, DeclType: "INTEGER"}}}
+	plain, err := tb.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain[1] != 1 {
+		t.Fatalf("format %d without checks, want 1", plain[1])
+	}
+	tb.Checks = []Check{{Name: "pos", SQL: "a > 0"}, {SQL: "a < 100"}}
+	b, err := tb.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[1] != 2 {
+		t.Fatalf("format %d with checks, want 2", b[1])
+	}
+	var got Table
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Checks, tb.Checks) {
+		t.Fatalf("checks %v, want %v", got.Checks, tb.Checks)
+	}
+	for cut := 2; cut < len(b); cut++ {
+		if err := got.UnmarshalBinary(b[:cut]); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("cut at %d: %v, want ErrCorrupt", cut, err)
+		}
+	}
+}

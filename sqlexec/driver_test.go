@@ -722,3 +722,20 @@ func TestCrossJoinCancel(t *testing.T) {
 		}
 	}
 }
+
+// A store table's CHECK constraints outlive the connection that made them.
+func TestStoreCheckPersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ck.db")
+	db := openDriver(t, path)
+	mustExec(t, db, "CREATE TABLE ck(a INTEGER CHECK (a > 0))")
+	mustExec(t, db, "INSERT INTO ck VALUES (1)")
+	db.Close()
+	db = openDriver(t, path)
+	if _, err := db.Exec("INSERT INTO ck VALUES (0)"); err == nil || !strings.Contains(err.Error(), "CHECK constraint failed") {
+		t.Fatalf("after reopening: %v, want a CHECK failure", err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM ck").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+}

@@ -29,10 +29,11 @@ import (
 // RAISE(ROLLBACK) ends the transaction; RAISE(IGNORE) skips the row that
 // fired it. A read AS OF OFFSET n sees the catalog at n: the views of n
 // over their tables at n. TEMP tables, views and triggers stay with this
-// DB, as in SQLite. The store's catalog has no place for a column's
-// COLLATE, CHECK or GENERATED clause, nor for an index on expressions or
-// a partial index: CREATE statements holding them are refused with an
-// error naming what is missing.
+// DB, as in SQLite. CHECK constraints are kept in the catalog as SQL text
+// and evaluated on every INSERT and UPDATE. The store's catalog has no
+// place for a column's COLLATE or GENERATED clause, nor for an index on
+// expressions or a partial index: CREATE statements holding them are
+// refused with an error naming what is missing.
 func OpenStore(s *store.Store, mem memory.Allocator) *DB {
 	db := NewMemory(mem)
 	db.store = s
@@ -217,17 +218,18 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 					return err
 				}
 				col.Default = column.Coerce(v, col.Type, column.AffinityOf(decl))
-			case sqlparse.CollateConstraint, sqlparse.GeneratedConstraint, sqlparse.CheckConstraint:
-				return fmt.Errorf("column %s: COLLATE, CHECK and generated columns are not supported in a store database", cd.Name)
+			case sqlparse.CheckConstraint:
+				t.Checks = append(t.Checks, column.Check{Name: k.Name, SQL: k.Expr.String()})
+			case sqlparse.CollateConstraint, sqlparse.GeneratedConstraint:
+				return fmt.Errorf("column %s: COLLATE and generated columns are not supported in a store database", cd.Name)
 			}
 		}
 		t.Columns = append(t.Columns, col)
 	}
 	for _, tc := range st.Constraints {
 		if tc.Kind == sqlparse.CheckConstraint {
-			// the store's catalog has no place for it: accepting it
-			// would be to not enforce it
-			return errors.New("CHECK constraints are not supported in a store database")
+			t.Checks = append(t.Checks, column.Check{Name: tc.Name, SQL: tc.Check.String()})
+			continue
 		}
 		var names []string
 		for _, term := range tc.Columns {
@@ -258,6 +260,10 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	}
 	if st.WithoutRowid && t.PrimaryKey == nil {
 		return fmt.Errorf("PRIMARY KEY missing on table %s", st.Name)
+	}
+	// the CHECKs must compile against the table now, not fail its writes
+	if err := storeChecks(c, storeTable(nil, t)); err != nil {
+		return err
 	}
 	return db.storeStmt(func(tx *column.Tx) error {
 		if cat, err := tx.Catalog(); err == nil {
@@ -522,6 +528,9 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 			src = rs.rows
 		}
 		mt := storeTable(tx, t)
+		if err := storeChecks(c, mt); err != nil {
+			return err
+		}
 		before, err := db.storeRowTriggers(tx, mt, sqlparse.TriggerInsert, false, nil)
 		if err != nil {
 			return err
@@ -569,15 +578,27 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 				}
 				return err
 			}
+			var row []Value
+			if len(mt.checks) > 0 || len(after) > 0 {
+				// the row as stored, defaults and affinity applied
+				if row, err = tx.Get(t.Name, key, nil); err != nil {
+					return err
+				}
+			}
+			if err := mt.check(row); err != nil {
+				if st.Or != sqlparse.ConflictIgnore {
+					return err
+				}
+				if _, err := tx.Delete(t.Name, key); err != nil {
+					return err
+				}
+				continue
+			}
 			if rowidTable && len(key) == 1 && key[0].Type() == column.Integer {
 				lastRowid, hasLast = key[0].Int(), true
 			}
 			n++
 			if len(after) > 0 {
-				row, err := tx.Get(t.Name, key, nil)
-				if err != nil {
-					return err
-				}
 				if err := db.fire(x, mt, after, row, nil); err != nil && !raisedIgnore(err) {
 					return err
 				}
@@ -589,6 +610,23 @@ func (db *DB) storeInsert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, 
 		noteInsertRowid(x, lastRowid)
 	}
 	return n, err
+}
+
+// storeChecks compiles the CHECK constraints a store table keeps as SQL
+// text in the catalog into mt, for its writes to evaluate.
+func storeChecks(c *compiler, mt *memTable) error {
+	if len(mt.def.Checks) == 0 || mt.checks != nil {
+		return nil
+	}
+	checks := make([]namedCheck, len(mt.def.Checks))
+	for i, k := range mt.def.Checks {
+		x, err := sqlparse.ParseExpr(k.SQL)
+		if err != nil {
+			return fmt.Errorf("table %s: CHECK %q in the catalog: %w", mt.def.Name, k.SQL, err)
+		}
+		checks[i] = namedCheck{k.Name, x}
+	}
+	return mt.compileChecks(c, checks)
 }
 
 // noStoreTable is the error of a write to name, which is no table of cat.
@@ -789,6 +827,9 @@ func (db *DB) storeTarget(c *compiler, x *execCtx, tx *column.Tx, tn *sqlparse.T
 		return nil, nil, nil, errors.New("a write cannot be at a past position")
 	}
 	t := storeTable(tx, ct)
+	if err := storeChecks(c, t); err != nil {
+		return nil, nil, nil, err
+	}
 	if !t.hasRowid() && len(ct.PrimaryKey) == 0 {
 		// the store keys the rows by a rowid no name can reach: UPDATE
 		// and DELETE could not say which row they change
@@ -911,6 +952,12 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 				} else if err != nil {
 					return err
 				}
+			}
+			if err := t.check(newRow[:nc]); err != nil {
+				if st.Or == sqlparse.ConflictIgnore {
+					continue
+				}
+				return err
 			}
 			key := storeKey(t, r)
 			if st.Or == sqlparse.ConflictReplace {

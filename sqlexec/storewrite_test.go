@@ -325,8 +325,8 @@ func TestStoreRefusals(t *testing.T) {
 	db := OpenStore(s, nil)
 	mustExecDB(t, db, "CREATE TABLE t(a, b)")
 	for q, want := range map[string]string{
-		"CREATE TABLE c1(a CHECK (a > 0))":              "CHECK",
-		"CREATE TABLE c2(a, CHECK (a > 0))":             "CHECK",
+		"CREATE TABLE c1(a CHECK (nope > 0))":           "no such column",
+		"CREATE TABLE c2(a, CHECK (a IN (SELECT 1)))":   "subqueries prohibited",
 		"CREATE TABLE c3(a TEXT COLLATE NOCASE)":        "COLLATE",
 		"CREATE TABLE c4(a, UNIQUE (a COLLATE NOCASE))": "COLLATE",
 		"CREATE TABLE c5(a) WITHOUT ROWID":              "PRIMARY KEY missing",
