@@ -16,6 +16,10 @@ import (
 // ErrPruned. A horizon at or below the current one changes nothing. While a
 // Snapshot is open, the horizon rises only to the oldest open snapshot's
 // position (Horizon reports the one in force).
+//
+// Prune, and the commit that follows it, may grow the file into the
+// reserve that ordinary writes leave alone, so that it can free space when
+// the disk is full (see package pager).
 func (s *Store) Prune(horizon batch.Offset) error {
 	return s.PruneContext(context.Background(), horizon)
 }
@@ -56,6 +60,8 @@ func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 	s.mu.Unlock()
 
 	s.pruneLeft = true
+	s.pg.UseReserve()
+	defer s.pg.EndReserve()
 	var ts []*table
 	if err := s.eachTable(func(t *table) error { ts = append(ts, t); return nil }); err != nil {
 		return s.fail(err)
