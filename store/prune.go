@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,12 @@ func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 	if err := s.eachTable(func(t *table) error { ts = append(ts, t); return nil }); err != nil {
 		return s.fail(err)
 	}
+	// Dropped tables first: freeing them copies only catalog paths, so on
+	// a full disk they go even if pruning a large history then outgrows
+	// the reserve.
+	slices.SortStableFunc(ts, func(a, b *table) int {
+		return cmp.Compare(b2i(a.dropped > horizon), b2i(b.dropped > horizon))
+	})
 	for _, t := range ts {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -195,4 +202,11 @@ func (s *Store) pruneCounts(t *table, horizon batch.Offset) error {
 		s.mu.Unlock()
 		s.mu.Lock()
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
