@@ -43,7 +43,9 @@
 //
 //  1. Dropping ids. Commit counts the ids it frees in the last quarter of
 //     the file (in memory). Once enough of them are reusable (freed by a
-//     commit older than the durable one), a commit reads the reusable part
+//     commit older than the durable one; or any, while half the file is
+//     free, with a floor so that a try that found nothing is not repeated
+//     at every commit), a commit reads the reusable part
 //     of the free list and, if at least a few pages at the end of the file
 //     are free, takes every reusable id off the list, lowers the page count
 //     past the free end, and appends the rest again (sorted, so the lowest

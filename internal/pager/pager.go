@@ -55,6 +55,8 @@ type Pager struct {
 	// Space (space.go).
 	olderCount uint64    // pages the other slot may count: the file keeps them
 	endFreed   [3]uint64 // ids freed at the file's end: reusable, by the last commit, by this one
+	halfFloor  uint64    // reusable ids a half-free file needs for another shrink try
+	appended   uint64    // ids the last commit appended to the free list (about)
 	reserving  bool      // UseReserve is in force
 	granted    uint64    // page count UseReserve's changes reached this epoch
 }
@@ -432,6 +434,7 @@ func (p *Pager) Commit() error {
 		return err
 	}
 	p.noteFreed()
+	appending := p.next.FreeCount
 	if err := p.appendFreed(); err != nil {
 		return err
 	}
@@ -464,6 +467,7 @@ func (p *Pager) Commit() error {
 		p.cache.Clean(pg.ID())
 	}
 	p.olderCount = p.durable.PageCount
+	p.appended = sb.FreeCount - min(appending, sb.FreeCount)
 	p.aged()
 	p.durable = sb
 	p.force = false

@@ -124,7 +124,7 @@ func (p *Pager) noteFreed() {
 // (dropEnd). The count is kept in memory only: after Open, a shrink waits
 // for new frees at the end.
 func (p *Pager) shrink() error {
-	if p.endFreed[0] < p.shrinkAt() {
+	if !p.shrinkDue(p.endFreed[0], p.reusable()) {
 		return nil
 	}
 	p.endFreed[0] = 0
@@ -132,8 +132,12 @@ func (p *Pager) shrink() error {
 	// commit, so they wait two commits more: worth it only if enough go,
 	// now or, once the list's own pages taken now are reusable, then.
 	now, later, err := p.droppable()
-	if err != nil || later < p.shrinkWorth() {
+	if err != nil {
 		return err
+	}
+	if later < p.shrinkWorth() {
+		p.halfFloor = p.reusable() + max(p.durable.PageCount/8, 1)
+		return nil
 	}
 	if _, err := p.dropEnd(); err != nil {
 		return err
@@ -142,6 +146,23 @@ func (p *Pager) shrink() error {
 		p.endFreed[2] += p.shrinkAt() // try again when they are reusable
 	}
 	return nil
+}
+
+// shrinkDue reports whether ends reusable ids freed at the end of the file
+// make a shrink worth trying: shrinkAt of them, or any while half the file
+// is free and the reusable ids, of which there are reusable, grew by an
+// eighth of the file since such a try last dropped nothing.
+func (p *Pager) shrinkDue(ends, reusable uint64) bool {
+	if ends >= p.shrinkAt() {
+		return true
+	}
+	return ends > 0 && p.durable.FreeCount*2 >= p.durable.PageCount && reusable >= p.halfFloor
+}
+
+// reusable estimates how many ids of the free list a commit may take: all
+// but those the last commit appended.
+func (p *Pager) reusable() uint64 {
+	return p.durable.FreeCount - min(p.appended, p.durable.FreeCount)
 }
 
 // shrinkAt is how many reusable end frees make a shrink due: shrinkWorth,
@@ -214,7 +235,7 @@ func (p *Pager) spacePending() bool {
 	if p.readOnly {
 		return false
 	}
-	if p.endFreed[0]+p.endFreed[1] >= p.shrinkAt() {
+	if p.shrinkDue(p.endFreed[0]+p.endFreed[1], p.durable.FreeCount) {
 		return true
 	}
 	count := p.durable.PageCount
