@@ -40,10 +40,13 @@ func load(t *testing.T, s *store.Store, tables, rows, n int, seed uint64) {
 func settleStore(t *testing.T, s *store.Store, fsys *fault.FS) int {
 	t.Helper()
 	size := len(fsys.Image("db"))
+	sizes := []int{size >> 10}
 	for range 8 {
 		must(t, s.Sync())
 		size = len(fsys.Image("db"))
+		sizes = append(sizes, size>>10)
 	}
+	t.Logf("file KiB after each Sync: %v", sizes)
 	return size
 }
 
