@@ -101,8 +101,10 @@ type crashWorkload struct {
 const crashPath = "db"
 
 // runCrashWorkload applies batches with syncs every few batches, prunes,
-// drops and a reopen, recording every file operation.
-func runCrashWorkload(t *testing.T, seed uint64, batches int) *crashWorkload {
+// drops and a reopen, recording every file operation. With dropAll it then
+// drops every table, prunes them and syncs a few times, so that the file
+// gives its end back.
+func runCrashWorkload(t *testing.T, seed uint64, batches int, dropAll bool) *crashWorkload {
 	t.Helper()
 	w := &crashWorkload{seed: seed, opts: store.Options{CacheBytes: 16 * 4096},
 		rec: &recFS{fault: fault.New()}, m: NewModel(), cutCache: make(map[state]*Model)}
@@ -149,6 +151,26 @@ func runCrashWorkload(t *testing.T, seed uint64, batches int) *crashWorkload {
 			if s, err = store.Open(crashPath, withFS(w.rec, &w.opts)); err != nil {
 				t.Fatalf("seed %d: reopen at %d: %v", seed, p, err)
 			}
+		}
+	}
+	if dropAll {
+		p := batch.Offset(batches) + 1
+		b := batch.New(p).DropTable(1)
+		for _, t := range w.m.Tables() {
+			b.DropTable(t)
+		}
+		if err := s.Apply(b); err != nil {
+			t.Fatalf("seed %d: dropping every table: %v", seed, err)
+		}
+		if err := w.m.Apply(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Prune(p); err != nil {
+			t.Fatalf("seed %d: Prune(%d): %v", seed, p, err)
+		}
+		w.m.Horizon = p
+		for range 6 {
+			sync(false)
 		}
 	}
 	sync(true)
@@ -264,7 +286,38 @@ func TestCrashPoints(t *testing.T) {
 	if long() {
 		batches, budget = 500, 0
 	}
-	w := runCrashWorkload(t, sd, batches)
+	w := runCrashWorkload(t, sd, batches, false)
+	checkCrashPoints(t, w, sd, batches, budget)
+}
+
+// TestCrashPointsShrink is TestCrashPoints over a workload that ends by
+// dropping and pruning every table: the commits that follow drop the free
+// end of the file and truncate it, each write, sync and truncate a crash
+// point.
+func TestCrashPointsShrink(t *testing.T) {
+	sd := seed(t)
+	batches, budget := 60, 400
+	if long() {
+		batches, budget = 300, 0
+	}
+	w := runCrashWorkload(t, sd, batches, true)
+	most, shrunk := int64(0), false
+	for _, op := range w.rec.ops {
+		switch op.kind {
+		case fault.OpWrite:
+			most = max(most, op.off+int64(len(op.data)))
+		case fault.OpTruncate:
+			shrunk = shrunk || op.off*2 < most
+		}
+	}
+	if !shrunk {
+		t.Fatalf("seed %d: the workload never truncated its file of %d bytes to half", sd, most)
+	}
+	checkCrashPoints(t, w, sd, batches, budget)
+}
+
+func checkCrashPoints(t *testing.T, w *crashWorkload, sd uint64, batches, budget int) {
+	t.Helper()
 	var points []int64
 	for i, op := range w.rec.ops {
 		if op.kind != fault.OpRead {
@@ -295,8 +348,8 @@ func TestCrashPoints(t *testing.T) {
 			continue
 		}
 		if err := w.check(d, k); err != nil {
-			t.Fatalf("crash before operation %d (%v): %v\nreproduce: PROJSTORE_SEED=%d PROJSTORE_CRASHPOINT=%d go test -run '^TestCrashPoints$' ./fuzz/",
-				k, w.describe(k), err, sd, k)
+			t.Fatalf("crash before operation %d (%v): %v\nreproduce: PROJSTORE_SEED=%d PROJSTORE_CRASHPOINT=%d go test -run '^%s$' ./fuzz/",
+				k, w.describe(k), err, sd, k, t.Name())
 		}
 		checked++
 	}

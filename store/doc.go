@@ -67,6 +67,19 @@
 // chunk of rows at a time; Scan copies each row once, into one arena.
 // Backup copies a snapshot into a new, densely packed file.
 //
+// # Space
+//
+// Pages freed by a commit are reused from the commit after next on. When
+// the end of the file is free (tables dropped and pruned, rows deleted),
+// the following commits give it back: each Sync is one commit, and a Sync
+// with nothing else to write still commits while space is pending, so a
+// few Syncs shrink the file. Free pages elsewhere stay for reuse; Backup
+// (projstore compact) writes a dense copy. The file keeps a small reserve
+// past its pages that only Prune and batches of nothing but DropTable may
+// use: on a full disk, other writes fail with ErrDiskFull, and after
+// reopening the store those still commit and free space. Package pager
+// documents both, and why they are crash safe.
+//
 // # Concurrency
 //
 // One writer at a time (Apply, Sync, Prune, Close take the writer lock);

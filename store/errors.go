@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/projstore/projstore/batch"
@@ -41,7 +42,20 @@ var (
 	ErrNotDatabase = superblock.ErrNotDatabase
 	// ErrLocked: another process (or another open Store) holds the file.
 	ErrLocked = vfs.ErrLocked
+	// ErrDiskFull: a change needed the file to grow and the disk had no
+	// room (the error also matches the file system's own, such as
+	// syscall.ENOSPC). The store must be reopened; Prune and DropTable
+	// then still commit, in the file's reserve, and free space.
+	ErrDiskFull = errors.New("projstore: disk full")
 )
+
+// diskFull marks err, if the disk ran out of space, as ErrDiskFull too.
+func diskFull(err error) error {
+	if errors.Is(err, syscall.ENOSPC) && !errors.Is(err, ErrDiskFull) {
+		return fmt.Errorf("%w (Prune and DropTable can still free space after reopening): %w", ErrDiskFull, err)
+	}
+	return err
+}
 
 // LockedError reports a file Open could not have because another process
 // holds it, after waiting Options.LockTimeout. It matches ErrLocked.

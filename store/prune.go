@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,10 @@ import (
 // ErrPruned. A horizon at or below the current one changes nothing. While a
 // Snapshot is open, the horizon rises only to the oldest open snapshot's
 // position (Horizon reports the one in force).
+//
+// Prune, and the commit that follows it, may grow the file into the
+// reserve that ordinary writes leave alone, so that it can free space when
+// the disk is full (see package pager).
 func (s *Store) Prune(horizon batch.Offset) error {
 	return s.PruneContext(context.Background(), horizon)
 }
@@ -56,10 +61,18 @@ func (s *Store) PruneContext(ctx context.Context, horizon batch.Offset) error {
 	s.mu.Unlock()
 
 	s.pruneLeft = true
+	s.pg.UseReserve()
+	defer s.pg.EndReserve()
 	var ts []*table
 	if err := s.eachTable(func(t *table) error { ts = append(ts, t); return nil }); err != nil {
 		return s.fail(err)
 	}
+	// Dropped tables first: freeing them copies only catalog paths, so on
+	// a full disk they go even if pruning a large history then outgrows
+	// the reserve.
+	slices.SortStableFunc(ts, func(a, b *table) int {
+		return cmp.Compare(b2i(a.dropped > horizon), b2i(b.dropped > horizon))
+	})
 	for _, t := range ts {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -189,4 +202,11 @@ func (s *Store) pruneCounts(t *table, horizon batch.Offset) error {
 		s.mu.Unlock()
 		s.mu.Lock()
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -20,7 +20,8 @@ type Stats struct {
 	Digest           uint64
 	Generation       uint64 // of the last durable commit
 	PageCount        uint64
-	FileBytes        int64
+	FileBytes        int64 // the pages counted
+	DiskBytes        int64 // the file: counted pages, the reserve, an end not yet given back
 	Pages            PageCounts
 	Tables           int // live tables
 	DroppedTables    int // dropped, not yet pruned
@@ -51,7 +52,7 @@ func (s *Store) StatsContext(ctx context.Context) (Stats, error) {
 	st := Stats{
 		Applied: s.applied, Horizon: s.horizon, Digest: s.digest,
 		Generation: s.pg.Durable().Generation, PageCount: s.pg.PageCount(),
-		FileBytes: int64(s.pg.PageCount()) * page.Size,
+		FileBytes: int64(s.pg.PageCount()) * page.Size, DiskBytes: s.pg.FileSize(),
 	}
 	st.Pages.Superblock = 2
 	count := func(_ uint64, pg *page.Page, _ int) error {

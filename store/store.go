@@ -196,6 +196,7 @@ func (s *Store) writable() error {
 
 // fail records err as the reason every later call fails.
 func (s *Store) fail(err error) error {
+	err = diskFull(err)
 	failed := fmt.Errorf("projstore: store must be reopened after an interrupted change: %w", err)
 	s.failed.CompareAndSwap(nil, &failed)
 	return err
@@ -301,6 +302,11 @@ func (s *Store) apply1(b *batch.WriteBatch, replays bool) error {
 	digest := s.hash.Sum64()
 
 	s.sortOps(b)
+	if dropsOnly(b) {
+		// A batch of drops frees space: it may use the reserve.
+		s.pg.UseReserve()
+		defer s.pg.EndReserve()
+	}
 	s.mu.Lock()
 	err := s.apply(b)
 	if err == nil {
@@ -325,6 +331,16 @@ func (s *Store) apply1(b *batch.WriteBatch, replays bool) error {
 		return s.commit()
 	}
 	return nil
+}
+
+// dropsOnly reports whether every op of b drops a table.
+func dropsOnly(b *batch.WriteBatch) bool {
+	for i := range b.Ops {
+		if b.Ops[i].Kind != batch.OpDropTable {
+			return false
+		}
+	}
+	return len(b.Ops) > 0
 }
 
 func (s *Store) setMeta() {

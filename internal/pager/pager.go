@@ -1,6 +1,7 @@
 package pager
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,14 @@ type Pager struct {
 	syncs     atomic.Uint64
 
 	force bool // commit even when nothing changed (recovery)
+
+	// Space (space.go).
+	olderCount uint64    // pages the other slot may count: the file keeps them
+	endFreed   [3]uint64 // ids freed at the file's end: reusable, by the last commit, by this one
+	halfFloor  uint64    // reusable ids a half-free file needs for another shrink try
+	appended   uint64    // ids the last commit appended to the free list (about)
+	reserving  bool      // UseReserve is in force
+	granted    uint64    // page count UseReserve's changes reached this epoch
 }
 
 // Options configure Open.
@@ -117,6 +126,8 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		}
 	}
 	p.size = max(p.size, size)
+	// The file holds every page either slot counts (release keeps it so).
+	p.olderCount = uint64(p.size / page.Size)
 	p.next = p.durable
 	p.next.Generation = p.durable.Generation + 1
 	p.pageCount.Store(p.next.PageCount)
@@ -409,7 +420,7 @@ func (p *Pager) writePage(pg *page.Page, gen uint64) error {
 func (p *Pager) Dirty() bool {
 	return p.force || p.cache.DirtyLen() > 0 || len(p.fresh) > 0 || len(p.freed) > 0 || p.next.Applied != p.durable.Applied ||
 		p.next.Catalog != p.durable.Catalog || p.next.Horizon != p.durable.Horizon || p.next.FreeHead != p.durable.FreeHead ||
-		p.next.FreeTaken != p.durable.FreeTaken
+		p.next.FreeTaken != p.durable.FreeTaken || p.spacePending()
 }
 
 // ForceCommit makes the next Commit write a superblock even if nothing
@@ -426,6 +437,11 @@ func (p *Pager) Commit() error {
 	if !p.Dirty() {
 		return nil
 	}
+	if err := p.shrink(); err != nil {
+		return err
+	}
+	p.noteFreed()
+	appending := p.next.FreeCount
 	if err := p.appendFreed(); err != nil {
 		return err
 	}
@@ -438,11 +454,8 @@ func (p *Pager) Commit() error {
 	// Pages counted but never written (freed in the epoch that allocated
 	// them, or the reserved free-list tail) still get room in the file, so
 	// that a durable superblock never counts past the end.
-	if need := int64(p.next.PageCount) * page.Size; need > p.size {
-		if err := p.file.Truncate(need); err != nil {
-			return err
-		}
-		p.size = need
+	if err := p.extend(); err != nil {
+		return err
 	}
 	if err := p.file.Sync(); err != nil {
 		return err
@@ -460,17 +473,24 @@ func (p *Pager) Commit() error {
 	for _, pg := range p.cache.Dirty() {
 		p.cache.Clean(pg.ID())
 	}
+	p.olderCount = p.durable.PageCount
+	p.appended = sb.FreeCount - min(appending, sb.FreeCount)
+	p.aged()
 	p.durable = sb
 	p.force = false
 	p.next.Generation = gen + 1
+	p.granted = 0
 	clear(p.fresh)
 	p.freed = p.freed[:0]
-	return nil
+	return p.release()
 }
 
 // appendFreed writes the ids freed in this epoch, and the fresh ones no
 // longer used, into new free-list pages at the tail of the queue.
 func (p *Pager) appendFreed() error {
+	// Highest first: allocTail takes the lowest for the list's pages, so
+	// that they do not pin the end of the file.
+	slices.SortFunc(p.reuse, func(a, b uint64) int { return cmp.Compare(b, a) })
 	for len(p.freed) > 0 || len(p.reuse) > 0 {
 		id := p.next.FreeTail
 		pg := page.New(id, page.TypeFree)
@@ -506,9 +526,17 @@ func (p *Pager) appendFreed() error {
 	return nil
 }
 
-// allocTail reserves an id for the next free-list page. Reusable ids from
-// the list come first so a steady workload does not grow the file.
+// allocTail reserves an id for the next free-list page. Reusable ids come
+// first (after a shrink, the lowest one), so a steady workload does not grow
+// the file and a shrink does not leave list pages at its end.
 func (p *Pager) allocTail() (uint64, error) {
+	// One id must stay behind for the page being filled: a free-list page
+	// is never empty.
+	if n := len(p.reuse); n > 0 && n+len(p.freed) > 1 {
+		id := p.reuse[n-1]
+		p.reuse = p.reuse[:n-1]
+		return id, nil
+	}
 	if id, ok, err := p.popFree(); err != nil || ok {
 		return id, err
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"syscall"
 
 	"github.com/projstore/projstore/vfs"
 	"github.com/projstore/projstore/vfs/internal/membuf"
@@ -25,7 +26,8 @@ var (
 // FS is an in-memory vfs.FS for crash tests. It models a disk with a
 // volatile write cache: writes and truncates are visible at once but become
 // durable only when their file is synced, and Crash decides which of the
-// rest survive a power loss. Any single operation can be made to fail.
+// rest survive a power loss. Any single operation can be made to fail, and
+// SetSpace makes the disk fill up.
 //
 // ReadAt, WriteAt, Sync and Truncate are operations: each gets the next
 // sequence number, starting at 1, and is recorded in Log. Open, Size and
@@ -43,6 +45,7 @@ type FS struct {
 	failAt int64
 	err    error
 	sticky bool
+	space  int64 // bytes all files may hold together; 0: unlimited
 }
 
 // faultData is one file. view is what reads see: durable with every
@@ -165,6 +168,29 @@ func (f *FS) SetSticky(sticky bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sticky = sticky
+}
+
+// SetSpace models a disk of n bytes: a write or truncate that would make
+// the files' sizes (as reads see them) add up to more than n, and grows its
+// file, fails with syscall.ENOSPC and changes nothing. Shrinking and
+// overwriting always succeed. n <= 0 means no limit. Reset keeps the limit.
+func (f *FS) SetSpace(n int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.space = max(n, 0)
+}
+
+// full reports whether growing d to size bytes exceeds the space. The
+// caller holds f.mu.
+func (f *FS) full(d *faultData, size int64) bool {
+	if f.space == 0 || size <= int64(len(d.view)) {
+		return false
+	}
+	total := size - int64(len(d.view))
+	for _, o := range f.files {
+		total += int64(len(o.view))
+	}
+	return total > f.space
 }
 
 // Ops returns how many operations have been issued.
@@ -333,6 +359,9 @@ func (h *faultFile) WriteAt(p []byte, off int64) (int, error) {
 	if err := h.fs.begin(OpWrite, h.path, off, len(p)); err != nil {
 		return 0, h.wrap("write", err)
 	}
+	if h.fs.full(h.d, membuf.End(off, p)) {
+		return 0, h.wrap("write", syscall.ENOSPC)
+	}
 	w := pending{seq: h.fs.seq, off: off, data: slices.Clone(p)}
 	h.d.pending = append(h.d.pending, w)
 	h.d.view = w.apply(h.d.view)
@@ -361,6 +390,9 @@ func (h *faultFile) Truncate(size int64) error {
 	}
 	if err := h.fs.begin(OpTruncate, h.path, size, 0); err != nil {
 		return h.wrap("truncate", err)
+	}
+	if h.fs.full(h.d, size) {
+		return h.wrap("truncate", syscall.ENOSPC)
 	}
 	t := pending{seq: h.fs.seq, truncate: true, off: size}
 	h.d.pending = append(h.d.pending, t)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/projstore/projstore/vfs"
@@ -325,4 +326,34 @@ func TestHugeOffsets(t *testing.T) {
 			t.Fatalf("%T: ReadAt far past end = %d, %v", fsys, n, err)
 		}
 	}
+}
+
+// TestFaultSpace fills a small disk: growing past it fails with ENOSPC and
+// changes nothing, while overwrites, shrinking and other files' space
+// freed make room again.
+func TestFaultSpace(t *testing.T) {
+	f := New()
+	f.SetSpace(10)
+	a, b := openFault(t, f, "a"), openFault(t, f, "b")
+	write(t, a, "123456", 0)
+	if _, err := b.WriteAt([]byte("abcde"), 0); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("write past the space: %v, want ENOSPC", err)
+	}
+	if err := b.Truncate(5); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("truncate past the space: %v, want ENOSPC", err)
+	}
+	if got := f.Image("b"); len(got) != 0 {
+		t.Fatalf("failed writes left %q", got)
+	}
+	write(t, b, "abcd", 0)
+	write(t, a, "XYZ", 0) // overwriting needs no space
+	if err := a.Truncate(2); err != nil {
+		t.Fatal(err)
+	}
+	write(t, b, "efgh", 4)
+	if got := string(f.Image("a")) + "|" + string(f.Image("b")); got != "XY|abcdefgh" {
+		t.Fatalf("images %q", got)
+	}
+	f.SetSpace(0)
+	write(t, a, "no limit", 100)
 }
