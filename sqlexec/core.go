@@ -1232,6 +1232,12 @@ func (fp *fromPlan) run(e *env) ([][]Value, error) {
 				}
 				for _, ci := range cands {
 					if len(rest) == 0 {
+						if len(chunkOut)%scanBatchRows == scanBatchRows-1 {
+							// a cross join makes many rows per row of cur
+							if err := ctx.Err(); err != nil {
+								return nil, err
+							}
+						}
 						row := newRow()
 						copy(row, l)
 						copy(row[it.offset:], itemRows[k][ci])
