@@ -40,9 +40,15 @@ type Pager struct {
 	durable superblock.Superblock
 	next    superblock.Superblock
 
-	fresh map[uint64]struct{} // ids allocated in this epoch: writable in place
-	freed []uint64            // ids referenced by the durable state, freed in this epoch
-	reuse []uint64            // fresh ids freed again: reusable at once
+	// fresh holds the ids allocated in this epoch, which are writable in
+	// place. The value is the page while the cache holds it dirty (Alloc
+	// or Write registered it and no Spill has cleaned it since): Write then
+	// returns it without asking the cache again. It is nil once a Spill
+	// wrote the page out, and the next Write registers it dirty anew.
+	// Only the writer touches fresh, never Page, which readers call.
+	fresh map[uint64]*page.Page
+	freed []uint64 // ids referenced by the durable state, freed in this epoch
+	reuse []uint64 // fresh ids freed again: reusable at once
 
 	pageCount atomic.Uint64 // mirrors next.PageCount for lock-free readers
 	reads     atomic.Uint64
@@ -70,7 +76,7 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		cache:    cache.New(opts.CacheBytes),
 		readOnly: opts.ReadOnly,
 		validate: opts.Validate,
-		fresh:    make(map[uint64]struct{}),
+		fresh:    make(map[uint64]*page.Page),
 	}
 	p.spillAt = max(int(opts.CacheBytes/page.Size/2), 8)
 	size, err := file.Size()
@@ -252,7 +258,7 @@ func (p *Pager) Alloc(t page.Type) (*page.Page, error) {
 	}
 	pg := page.New(id, t)
 	pg.SetGen(p.next.Generation)
-	p.fresh[id] = struct{}{}
+	p.fresh[id] = pg
 	p.cache.AddDirty(pg)
 	return pg, nil
 }
@@ -264,11 +270,19 @@ func (p *Pager) Write(id uint64) (*page.Page, error) {
 	if p.readOnly {
 		return nil, ErrReadOnly
 	}
+	// The fast path: a page already dirty in this epoch is in the cache's
+	// dirty set, where nothing but the pager removes it.
+	dirty, fresh := p.fresh[id]
+	if dirty != nil {
+		return dirty, nil
+	}
 	old, err := p.Page(id)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := p.fresh[id]; ok {
+	if fresh {
+		// Spilled since its last change: dirty again.
+		p.fresh[id] = old
 		p.cache.AddDirty(old)
 		return old, nil
 	}
@@ -280,7 +294,7 @@ func (p *Pager) Write(id uint64) (*page.Page, error) {
 	pg.CopyFrom(old)
 	pg.SetID(nid)
 	pg.SetGen(p.next.Generation)
-	p.fresh[nid] = struct{}{}
+	p.fresh[nid] = pg
 	p.cache.AddDirty(pg)
 	p.Free(id)
 	return pg, nil
@@ -379,6 +393,9 @@ func (p *Pager) Spill() error {
 			return err
 		}
 		p.cache.Clean(pg.ID())
+		if _, ok := p.fresh[pg.ID()]; ok {
+			p.fresh[pg.ID()] = nil // Write must mark it dirty again
+		}
 	}
 	return nil
 }
@@ -468,7 +485,7 @@ func (p *Pager) appendFreed() error {
 		id := p.next.FreeTail
 		pg := page.New(id, page.TypeFree)
 		pg.SetGen(p.next.Generation)
-		p.fresh[id] = struct{}{}
+		p.fresh[id] = pg
 		p.cache.AddDirty(pg)
 		// Reserve the next tail first: it may pop the free list, which can
 		// free a used-up head page into p.freed.
