@@ -56,7 +56,12 @@ type Pager struct {
 	syncs     atomic.Uint64
 
 	force bool // commit even when nothing changed (recovery)
+
+	run []byte // scratch: consecutive dirty pages gathered into one write
 }
+
+// maxRun bounds the pages one write gathers (256 KiB).
+const maxRun = 64
 
 // Options configure Open.
 type Options struct {
@@ -388,10 +393,11 @@ func (p *Pager) MustSpill() bool { return p.cache.DirtyLen() >= 2*p.spillAt }
 // syncing, and lets the cache evict it. Call it only when no writable page is
 // held: a held page changed after its spill would be lost on eviction.
 func (p *Pager) Spill() error {
-	for _, pg := range p.cache.Dirty() {
-		if err := p.writePage(pg, p.next.Generation); err != nil {
-			return err
-		}
+	dirty := p.cache.Dirty()
+	if err := p.writePages(dirty, p.next.Generation); err != nil {
+		return err
+	}
+	for _, pg := range dirty {
 		p.cache.Clean(pg.ID())
 		if _, ok := p.fresh[pg.ID()]; ok {
 			p.fresh[pg.ID()] = nil // Write must mark it dirty again
@@ -400,18 +406,49 @@ func (p *Pager) Spill() error {
 	return nil
 }
 
-func (p *Pager) writePage(pg *page.Page, gen uint64) error {
-	// Sealing in place is safe while readers look at the page: they never
-	// read the CRC bytes. The generation was set when the page was
-	// allocated in this epoch, the only pages written.
-	if id := pg.ID(); id < 2 || pg.Gen() != gen {
-		return page.Corruptf(id, "refusing to write page %d of generation %d in commit %d", id, pg.Gen(), gen)
+// writePages writes pgs, sorted by id, to their places in the file. Pages
+// with consecutive ids go out in one write of up to maxRun pages: a spill
+// or commit after a load is mostly one run of new pages at the end of the
+// file, and even random changes leave runs of two or three.
+func (p *Pager) writePages(pgs []*page.Page, gen uint64) error {
+	for len(pgs) > 0 {
+		n := 1
+		for n < len(pgs) && n < maxRun && pgs[n].ID() == pgs[n-1].ID()+1 {
+			n++
+		}
+		if err := p.writeRun(pgs[:n], gen); err != nil {
+			return err
+		}
+		pgs = pgs[n:]
 	}
-	pg.Seal()
-	off := int64(pg.ID()) * page.Size
-	_, err := p.file.WriteAt(pg.Bytes(), off)
-	p.writes.Add(1)
-	p.size = max(p.size, off+page.Size)
+	return nil
+}
+
+// writeRun writes pages of consecutive ids with one WriteAt.
+func (p *Pager) writeRun(run []*page.Page, gen uint64) error {
+	for _, pg := range run {
+		// Sealing in place is safe while readers look at the page: they
+		// never read the CRC bytes. The generation was set when the page
+		// was allocated in this epoch, the only pages written.
+		if id := pg.ID(); id < 2 || pg.Gen() != gen {
+			return page.Corruptf(id, "refusing to write page %d of generation %d in commit %d", id, pg.Gen(), gen)
+		}
+		pg.Seal()
+	}
+	b := run[0].Bytes()
+	if len(run) > 1 {
+		if p.run == nil {
+			p.run = make([]byte, maxRun*page.Size)
+		}
+		b = p.run[:len(run)*page.Size]
+		for i, pg := range run {
+			copy(b[i*page.Size:], pg.Bytes())
+		}
+	}
+	off := int64(run[0].ID()) * page.Size
+	_, err := p.file.WriteAt(b, off)
+	p.writes.Add(uint64(len(run)))
+	p.size = max(p.size, off+int64(len(b)))
 	return err
 }
 
@@ -440,10 +477,9 @@ func (p *Pager) Commit() error {
 		return err
 	}
 	gen := p.next.Generation
-	for _, pg := range p.cache.Dirty() {
-		if err := p.writePage(pg, gen); err != nil {
-			return err
-		}
+	dirty := p.cache.Dirty()
+	if err := p.writePages(dirty, gen); err != nil {
+		return err
 	}
 	// Pages counted but never written (freed in the epoch that allocated
 	// them, or the reserved free-list tail) still get room in the file, so
@@ -467,7 +503,7 @@ func (p *Pager) Commit() error {
 		return err
 	}
 	p.syncs.Add(1)
-	for _, pg := range p.cache.Dirty() {
+	for _, pg := range dirty {
 		p.cache.Clean(pg.ID())
 	}
 	p.durable = sb
