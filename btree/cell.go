@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/projstore/projstore/page"
 )
@@ -142,19 +143,27 @@ func (t *Tree) Compare(a, b []byte) int {
 	return bytes.Compare(a[na:], b[nb:])
 }
 
-// The flags of search and childIndex, named so that a call says what it
-// does: which kind of node it searches, and who searches. A reader builds a
-// page's index on its first search; the writer only uses one that is
-// there, since its next change to the page drops it.
-const (
-	inLeaf, inBranch = true, false
-	reader, writer   = true, false
-)
+// The flags of search and childIndex, named so that a call says which kind
+// of node it searches.
+const inLeaf, inBranch = true, false
 
 // search returns the first slot whose key is >= key, and whether it is
-// equal. With the page's index (built here for a reader) it searches the
-// key heads first and compares whole keys only where heads tie.
-func (t *Tree) search(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
+// equal. It searches through the page's index, building it on the page's
+// first search: the key heads first, whole keys only where heads tie.
+// Readers and the writer alike build it; the writer keeps it up to date as
+// it inserts and deletes cells (indexInserted, indexDeleted), so that an
+// index built once serves every later change of the page, and a split or
+// merge drops it for the next search to rebuild.
+func (t *Tree) search(pg *page.Page, key []byte, leaf bool) (int, bool) {
+	return t.searchBuild(pg, key, leaf, true)
+}
+
+// searchBuild is search, building the index only if build is set. The
+// writer does not build one for a leaf it changes for the first time in
+// the epoch: under random changes most such leaves were just read from the
+// file and are changed once, where a plain search is cheaper than building
+// heads. A leaf changed again (or a branch) is worth indexing.
+func (t *Tree) searchBuild(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
 	ix := pg.Index()
 	if ix == nil {
 		if !build || pg.Count() < minIndexed {
@@ -164,6 +173,45 @@ func (t *Tree) search(pg *page.Page, key []byte, leaf, build bool) (int, bool) {
 		pg.SetIndex(ix)
 	}
 	return t.searchIndex(pg, ix, key, leaf)
+}
+
+// indexInserted brings ix, pg's index before the caller inserted key's
+// cell at slot i, up to date: the new cell's head goes in at i. A key
+// without the index's prefix leaves the page unindexed until its next
+// search rebuilds it.
+func (t *Tree) indexInserted(pg *page.Page, ix *page.Index, i int, key []byte, leaf bool) {
+	if ix == nil || len(ix.Heads)+1 != pg.Count() {
+		return
+	}
+	uk := t.userKey(key)
+	p := ix.Prefix
+	if p > 0 {
+		var prefix []byte
+		if p <= len(ix.Short) {
+			prefix = ix.Short[:p]
+		} else {
+			other := 0 // a cell that was there before, which has the prefix
+			if i == 0 {
+				other = 1
+			}
+			prefix = t.userKey(cellKey(pg.Cell(other), leaf))[:p]
+		}
+		if len(uk) < p || !bytes.Equal(uk[:p], prefix) {
+			return
+		}
+	}
+	e := pg.AdoptIndex(ix)
+	e.Heads = slices.Insert(e.Heads, i, head(uk, p))
+}
+
+// indexDeleted brings ix, pg's index before the caller deleted cell i, up
+// to date. The cells left keep the prefix.
+func (t *Tree) indexDeleted(pg *page.Page, ix *page.Index, i int) {
+	if ix == nil || len(ix.Heads)-1 != pg.Count() || pg.Count() == 0 {
+		return
+	}
+	e := pg.AdoptIndex(ix)
+	e.Heads = slices.Delete(e.Heads, i, i+1)
 }
 
 // minIndexed: below this many cells a plain search is as fast.
@@ -262,8 +310,8 @@ func (t *Tree) searchIndex(pg *page.Page, ix *page.Index, key []byte, leaf bool)
 
 // childIndex returns which child of branch pg covers key: 0 is the aux
 // child, i > 0 the child of cell i-1.
-func (t *Tree) childIndex(pg *page.Page, key []byte, build bool) int {
-	i, eq := t.search(pg, key, inBranch, build)
+func (t *Tree) childIndex(pg *page.Page, key []byte) int {
+	i, eq := t.search(pg, key, inBranch)
 	if eq {
 		return i + 1
 	}

@@ -1,6 +1,9 @@
 package btree
 
 import (
+	"bytes"
+	"fmt"
+
 	"github.com/projstore/projstore/page"
 )
 
@@ -73,6 +76,9 @@ func (t *Tree) Check() (height int, entries int, err error) {
 			return page.Corruptf(id, "%v page inside a tree", typ)
 		}
 		if err := ValidatePage(pg); err != nil {
+			return err
+		}
+		if err := t.checkIndex(pg); err != nil {
 			return err
 		}
 		n := pg.Count()
@@ -193,6 +199,40 @@ func ValidatePage(pg *page.Page) error {
 		}
 		if err != nil {
 			return page.Corruptf(pg.ID(), "cell %d: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// checkIndex verifies the in-memory search index attached to pg, if any:
+// one head per cell, every key with the prefix, every head as buildIndex
+// would take it. The writer keeps indexes up to date as it changes pages,
+// and a stale one would route searches to the wrong slot.
+func (t *Tree) checkIndex(pg *page.Page) error {
+	ix := pg.Index()
+	if ix == nil {
+		return nil
+	}
+	leaf := pg.Type() == page.TypeLeaf
+	if len(ix.Heads) != pg.Count() {
+		return fmt.Errorf("btree: page %d has %d cells and an index of %d heads", pg.ID(), pg.Count(), len(ix.Heads))
+	}
+	var prefix []byte
+	for i := range pg.Count() {
+		uk := t.userKey(cellKey(pg.Cell(i), leaf))
+		if len(uk) < ix.Prefix {
+			return fmt.Errorf("btree: page %d cell %d is shorter than the index prefix of %d bytes", pg.ID(), i, ix.Prefix)
+		}
+		if i == 0 {
+			prefix = uk[:ix.Prefix]
+			if ix.Prefix <= len(ix.Short) && !bytes.Equal(prefix, ix.Short[:ix.Prefix]) {
+				return fmt.Errorf("btree: page %d index prefix %x, cell 0 begins %x", pg.ID(), ix.Short[:ix.Prefix], prefix)
+			}
+		} else if !bytes.Equal(uk[:ix.Prefix], prefix) {
+			return fmt.Errorf("btree: page %d cell %d lacks the index prefix", pg.ID(), i)
+		}
+		if h := head(uk, ix.Prefix); h != ix.Heads[i] {
+			return fmt.Errorf("btree: page %d cell %d has head %x, the index says %x", pg.ID(), i, h, ix.Heads[i])
 		}
 	}
 	return nil

@@ -112,13 +112,13 @@ func (c *Cursor) SeekGE(key []byte) bool {
 		}
 		f := &c.stack[len(c.stack)-1]
 		if pg.Type() == page.TypeLeaf {
-			f.i, _ = c.t.search(pg, key, inLeaf, reader)
+			f.i, _ = c.t.search(pg, key, inLeaf)
 			if f.i >= pg.Count() {
 				return c.nextLeaf()
 			}
 			return true
 		}
-		f.i = c.t.childIndex(pg, key, reader)
+		f.i = c.t.childIndex(pg, key)
 		id = child(pg, f.i)
 	}
 	return false

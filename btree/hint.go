@@ -43,7 +43,7 @@ func (t *Tree) insertHinted(ins *insertion) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	i, eq := t.search(pg, ins.key, inLeaf, writer)
+	i, eq := t.search(pg, ins.key, inLeaf)
 	size := leafCellSize(len(ins.key), &ins.ref)
 	room := pg.FreeSpace() - 4
 	if eq {
@@ -52,7 +52,7 @@ func (t *Tree) insertHinted(ins *insertion) (bool, error) {
 	if size > room || pg.Type() != page.TypeLeaf {
 		return false, nil
 	}
-	_, sp, err := t.insertLeaf(pg, ins)
+	_, sp, err := t.insertLeafAt(pg, ins, i, eq)
 	if err == nil && sp != nil {
 		// The room was checked, so this is a bug; the store stops on it.
 		err = fmt.Errorf("btree: hinted insert split leaf %d", h.leaf)

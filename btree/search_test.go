@@ -137,14 +137,14 @@ func TestIndexDroppedOnChange(t *testing.T) {
 		}
 		putLeafCell(b, []byte(k), 0, &r)
 	}
-	if i, _ := tr.search(pg, []byte("e"), inLeaf, reader); i != 2 || pg.Index() == nil {
+	if i, _ := tr.search(pg, []byte("e"), inLeaf); i != 2 || pg.Index() == nil {
 		t.Fatalf("search e = %d, index %v", i, pg.Index())
 	}
 	pg.Delete(0)
 	if pg.Index() != nil {
 		t.Fatal("Delete kept the index")
 	}
-	if i, eq := tr.search(pg, []byte("d"), inLeaf, reader); i != 0 || !eq {
+	if i, eq := tr.search(pg, []byte("d"), inLeaf); i != 0 || !eq {
 		t.Fatalf("after delete, search d = %d %v", i, eq)
 	}
 	if _, err := pg.Alloc(0, 20); err != nil || pg.Index() != nil {

@@ -68,9 +68,9 @@ func (t *Tree) Get(key []byte) (stamp uint64, r Ref, found bool, err error) {
 		}
 		switch pg.Type() {
 		case page.TypeBranch:
-			id = child(pg, t.childIndex(pg, key, reader))
+			id = child(pg, t.childIndex(pg, key))
 		case page.TypeLeaf:
-			i, eq := t.search(pg, key, inLeaf, reader)
+			i, eq := t.search(pg, key, inLeaf)
 			if !eq {
 				return 0, r, false, nil
 			}
@@ -243,12 +243,14 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 	}
 	switch pg.Type() {
 	case page.TypeLeaf:
-		return t.insertLeaf(pg, ins)
+		// Write keeps the id of a page already written in this epoch.
+		i, eq := t.searchBuild(pg, ins.key, inLeaf, pg.ID() == id)
+		return t.insertLeafAt(pg, ins, i, eq)
 	case page.TypeBranch:
 	default:
 		return 0, nil, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, ins.key, writer)
+	ci := t.childIndex(pg, ins.key)
 	if ci > 0 {
 		ins.lo, ins.hasLo = branchKey(pg.Cell(ci-1)), true
 	}
@@ -267,8 +269,10 @@ func (t *Tree) insert(id uint64, ins *insertion, depth int) (uint64, *split, err
 	return pg.ID(), sp2, err
 }
 
-func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error) {
-	i, eq := t.search(pg, ins.key, inLeaf, writer)
+// insertLeafAt puts ins into leaf pg, where the search found slot i (eq:
+// the key is there already), splitting the leaf if it does not fit.
+func (t *Tree) insertLeafAt(pg *page.Page, ins *insertion, i int, eq bool) (uint64, *split, error) {
+	ix := pg.Index()
 	if eq {
 		c := pg.Cell(i)
 		r, err := cellRef(pg, c)
@@ -290,6 +294,13 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 			return 0, nil, err
 		}
 		putLeafCell(b, ins.key, ins.stamp, &ins.ref)
+		if eq {
+			if ix != nil {
+				pg.SetIndex(ix) // the same key in the same slot: the same heads
+			}
+		} else {
+			t.indexInserted(pg, ix, i, ins.key, inLeaf)
+		}
 		ins.leaf = pg.ID()
 		return pg.ID(), nil, nil
 	}
@@ -310,11 +321,13 @@ func (t *Tree) insertLeaf(pg *page.Page, ins *insertion) (uint64, *split, error)
 func (t *Tree) insertBranch(pg *page.Page, ci int, sp *split) (*split, error) {
 	size := branchHeader + len(sp.key)
 	if pg.Fits(size) {
+		ix := pg.Index()
 		b, err := pg.Alloc(ci, size)
 		if err != nil {
 			return nil, err
 		}
 		putBranchCell(b, sp.key, sp.right)
+		t.indexInserted(pg, ix, ci, sp.key, inBranch)
 		return nil, nil
 	}
 	scratch := tmpPages.Get().(*page.Page)
@@ -582,7 +595,7 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 	}
 	switch pg.Type() {
 	case page.TypeLeaf:
-		i, eq := t.search(pg, d.key, inLeaf, writer)
+		i, eq := t.searchBuild(pg, d.key, inLeaf, t.P.IsFresh(id))
 		if !eq {
 			return id, full, nil
 		}
@@ -599,13 +612,15 @@ func (t *Tree) delete(id uint64, d *deletion, depth int) (uint64, shape, error) 
 		if d.keep != nil {
 			r.copyTo(d.keep)
 		}
+		ix := pg.Index()
 		pg.Delete(i)
+		t.indexDeleted(pg, ix, i)
 		return pg.ID(), shapeOf(pg), nil
 	case page.TypeBranch:
 	default:
 		return 0, full, page.Corruptf(id, "%v page inside a tree", pg.Type())
 	}
-	ci := t.childIndex(pg, d.key, writer)
+	ci := t.childIndex(pg, d.key)
 	newChild, sh, err := t.delete(child(pg, ci), d, depth+1)
 	if err != nil || !d.found {
 		return id, full, err
@@ -655,11 +670,14 @@ func (t *Tree) dropChild(pg *page.Page, ci int) error {
 		t.P.Free(id)
 		id = next
 	}
+	ix := pg.Index()
 	if ci == 0 {
 		pg.SetAux(child(pg, 1))
 		pg.Delete(0)
+		t.indexDeleted(pg, ix, 0)
 	} else {
 		pg.Delete(ci - 1)
+		t.indexDeleted(pg, ix, ci-1)
 	}
 	return nil
 }
@@ -712,7 +730,9 @@ func (t *Tree) rebalance(pg *page.Page, ci int) error {
 		copy(b, c)
 	}
 	t.P.Free(rid)
+	ix := pg.Index()
 	pg.Delete(li)
+	t.indexDeleted(pg, ix, li)
 	setChild(pg, li, l.ID())
 	return nil
 }

@@ -135,3 +135,24 @@ func TestClearKeepsIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// AdoptIndex copies an index another page may share (the copy-on-write
+// original keeps its own), and hands back the page's own index as is.
+func TestAdoptIndex(t *testing.T) {
+	a := page.New(3, page.TypeLeaf)
+	ix := &page.Index{Prefix: 1, Heads: []uint64{1, 2, 3}}
+	a.SetIndex(ix)
+	b := page.New(4, page.TypeLeaf)
+	b.CopyFrom(a)
+	own := b.AdoptIndex(ix)
+	if own == ix || b.Index() != own || a.Index() != ix {
+		t.Fatalf("AdoptIndex of a shared index: got %p (shared %p), b has %p, a has %p", own, ix, b.Index(), a.Index())
+	}
+	own.Heads[0] = 9
+	if ix.Heads[0] != 1 {
+		t.Fatal("editing the adopted index changed the shared one")
+	}
+	if again := b.AdoptIndex(own); again != own {
+		t.Fatalf("AdoptIndex of the page's own index copied it: %p, want %p", again, own)
+	}
+}

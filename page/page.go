@@ -123,6 +123,10 @@ type Index struct {
 	Prefix int      // length of the key prefix every cell shares
 	Short  [16]byte // the prefix itself when it is at most 16 bytes, saving a read of cell 0
 	Heads  []uint64 // per cell: 8 key bytes after the prefix, big-endian, zero padded
+
+	// owner is the page that alone holds this index and may edit it in
+	// place (see AdoptIndex); nil for an index any page may share.
+	owner *Page
 }
 
 // Index returns the page's search index, or nil if none is built.
@@ -130,6 +134,22 @@ func (p *Page) Index() *Index { return p.idx.Load() }
 
 // SetIndex attaches a search index matching the page's current cells.
 func (p *Page) SetIndex(ix *Index) { p.idx.Store(ix) }
+
+// AdoptIndex attaches ix, which matched p's cells before the caller's
+// latest change to them (which dropped it), and returns an index equal to
+// ix that p alone holds, for the caller to edit in place to match the cells
+// again. ix itself is returned when p already owns it; else it is copied,
+// since other pages (the copy-on-write original) may share it. It is for
+// the single writer, which changes pages while no reader looks at them.
+func (p *Page) AdoptIndex(ix *Index) *Index {
+	if ix.owner != p {
+		c := &Index{Prefix: ix.Prefix, Short: ix.Short, Heads: make([]uint64, len(ix.Heads), len(ix.Heads)+8), owner: p}
+		copy(c.Heads, ix.Heads)
+		ix = c
+	}
+	p.idx.Store(ix)
+	return ix
+}
 
 // New returns an empty page of type t with the given id.
 func New(id uint64, t Type) *Page {

@@ -172,7 +172,7 @@ func TestFreeListCost(t *testing.T) {
 			for _, op := range fsys.Log() {
 				switch op.Kind {
 				case fault.OpWrite:
-					writes++
+					writes += int64(op.Len / page.Size) // runs of pages go out in one write
 				case fault.OpRead:
 					reads++
 				}

@@ -41,9 +41,15 @@ type Pager struct {
 	durable superblock.Superblock
 	next    superblock.Superblock
 
-	fresh map[uint64]struct{} // ids allocated in this epoch: writable in place
-	freed []uint64            // ids referenced by the durable state, freed in this epoch
-	reuse []uint64            // fresh ids freed again: reusable at once
+	// fresh holds the ids allocated in this epoch, which are writable in
+	// place. The value is the page while the cache holds it dirty (Alloc
+	// or Write registered it and no Spill has cleaned it since): Write then
+	// returns it without asking the cache again. It is nil once a Spill
+	// wrote the page out, and the next Write registers it dirty anew.
+	// Only the writer touches fresh, never Page, which readers call.
+	fresh map[uint64]*page.Page
+	freed []uint64 // ids referenced by the durable state, freed in this epoch
+	reuse []uint64 // fresh ids freed again: reusable at once
 
 	pageCount atomic.Uint64 // mirrors next.PageCount for lock-free readers
 	reads     atomic.Uint64
@@ -59,7 +65,11 @@ type Pager struct {
 	appended   uint64    // ids the last commit appended to the free list (about)
 	reserving  bool      // UseReserve is in force
 	granted    uint64    // page count UseReserve's changes reached this epoch
+	run []byte // scratch: consecutive dirty pages gathered into one write
 }
+
+// maxRun bounds the pages one write gathers (256 KiB).
+const maxRun = 64
 
 // Options configure Open.
 type Options struct {
@@ -82,7 +92,7 @@ func Open(file vfs.File, opts Options) (*Pager, error) {
 		cache:    cache.New(opts.CacheBytes),
 		readOnly: opts.ReadOnly,
 		validate: opts.Validate,
-		fresh:    make(map[uint64]struct{}),
+		fresh:    make(map[uint64]*page.Page),
 	}
 	dirty := opts.DirtyBytes
 	if dirty <= 0 {
@@ -270,7 +280,7 @@ func (p *Pager) Alloc(t page.Type) (*page.Page, error) {
 	}
 	pg := page.New(id, t)
 	pg.SetGen(p.next.Generation)
-	p.fresh[id] = struct{}{}
+	p.fresh[id] = pg
 	p.cache.AddDirty(pg)
 	return pg, nil
 }
@@ -282,11 +292,19 @@ func (p *Pager) Write(id uint64) (*page.Page, error) {
 	if p.readOnly {
 		return nil, ErrReadOnly
 	}
+	// The fast path: a page already dirty in this epoch is in the cache's
+	// dirty set, where nothing but the pager removes it.
+	dirty, fresh := p.fresh[id]
+	if dirty != nil {
+		return dirty, nil
+	}
 	old, err := p.Page(id)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := p.fresh[id]; ok {
+	if fresh {
+		// Spilled since its last change: dirty again.
+		p.fresh[id] = old
 		p.cache.AddDirty(old)
 		return old, nil
 	}
@@ -298,7 +316,7 @@ func (p *Pager) Write(id uint64) (*page.Page, error) {
 	pg.CopyFrom(old)
 	pg.SetID(nid)
 	pg.SetGen(p.next.Generation)
-	p.fresh[nid] = struct{}{}
+	p.fresh[nid] = pg
 	p.cache.AddDirty(pg)
 	p.Free(id)
 	return pg, nil
@@ -392,27 +410,62 @@ func (p *Pager) MustSpill() bool { return p.cache.DirtyLen() >= 2*p.spillAt }
 // syncing, and lets the cache evict it. Call it only when no writable page is
 // held: a held page changed after its spill would be lost on eviction.
 func (p *Pager) Spill() error {
-	for _, pg := range p.cache.Dirty() {
-		if err := p.writePage(pg, p.next.Generation); err != nil {
-			return err
-		}
+	dirty := p.cache.Dirty()
+	if err := p.writePages(dirty, p.next.Generation); err != nil {
+		return err
+	}
+	for _, pg := range dirty {
 		p.cache.Clean(pg.ID())
+		if _, ok := p.fresh[pg.ID()]; ok {
+			p.fresh[pg.ID()] = nil // Write must mark it dirty again
+		}
 	}
 	return nil
 }
 
-func (p *Pager) writePage(pg *page.Page, gen uint64) error {
-	// Sealing in place is safe while readers look at the page: they never
-	// read the CRC bytes. The generation was set when the page was
-	// allocated in this epoch, the only pages written.
-	if id := pg.ID(); id < 2 || pg.Gen() != gen {
-		return page.Corruptf(id, "refusing to write page %d of generation %d in commit %d", id, pg.Gen(), gen)
+// writePages writes pgs, sorted by id, to their places in the file. Pages
+// with consecutive ids go out in one write of up to maxRun pages: a spill
+// or commit after a load is mostly one run of new pages at the end of the
+// file, and even random changes leave runs of two or three.
+func (p *Pager) writePages(pgs []*page.Page, gen uint64) error {
+	for len(pgs) > 0 {
+		n := 1
+		for n < len(pgs) && n < maxRun && pgs[n].ID() == pgs[n-1].ID()+1 {
+			n++
+		}
+		if err := p.writeRun(pgs[:n], gen); err != nil {
+			return err
+		}
+		pgs = pgs[n:]
 	}
-	pg.Seal()
-	off := int64(pg.ID()) * page.Size
-	_, err := p.file.WriteAt(pg.Bytes(), off)
-	p.writes.Add(1)
-	p.size = max(p.size, off+page.Size)
+	return nil
+}
+
+// writeRun writes pages of consecutive ids with one WriteAt.
+func (p *Pager) writeRun(run []*page.Page, gen uint64) error {
+	for _, pg := range run {
+		// Sealing in place is safe while readers look at the page: they
+		// never read the CRC bytes. The generation was set when the page
+		// was allocated in this epoch, the only pages written.
+		if id := pg.ID(); id < 2 || pg.Gen() != gen {
+			return page.Corruptf(id, "refusing to write page %d of generation %d in commit %d", id, pg.Gen(), gen)
+		}
+		pg.Seal()
+	}
+	b := run[0].Bytes()
+	if len(run) > 1 {
+		if p.run == nil {
+			p.run = make([]byte, maxRun*page.Size)
+		}
+		b = p.run[:len(run)*page.Size]
+		for i, pg := range run {
+			copy(b[i*page.Size:], pg.Bytes())
+		}
+	}
+	off := int64(run[0].ID()) * page.Size
+	_, err := p.file.WriteAt(b, off)
+	p.writes.Add(uint64(len(run)))
+	p.size = max(p.size, off+int64(len(b)))
 	return err
 }
 
@@ -446,10 +499,9 @@ func (p *Pager) Commit() error {
 		return err
 	}
 	gen := p.next.Generation
-	for _, pg := range p.cache.Dirty() {
-		if err := p.writePage(pg, gen); err != nil {
-			return err
-		}
+	dirty := p.cache.Dirty()
+	if err := p.writePages(dirty, gen); err != nil {
+		return err
 	}
 	// Pages counted but never written (freed in the epoch that allocated
 	// them, or the reserved free-list tail) still get room in the file, so
@@ -470,7 +522,7 @@ func (p *Pager) Commit() error {
 		return err
 	}
 	p.syncs.Add(1)
-	for _, pg := range p.cache.Dirty() {
+	for _, pg := range dirty {
 		p.cache.Clean(pg.ID())
 	}
 	p.olderCount = p.durable.PageCount
@@ -495,7 +547,7 @@ func (p *Pager) appendFreed() error {
 		id := p.next.FreeTail
 		pg := page.New(id, page.TypeFree)
 		pg.SetGen(p.next.Generation)
-		p.fresh[id] = struct{}{}
+		p.fresh[id] = pg
 		p.cache.AddDirty(pg)
 		// Reserve the next tail first: it may pop the free list, which can
 		// free a used-up head page into p.freed.
