@@ -1,0 +1,5 @@
+//go:build !race
+
+package slt_test
+
+const raceEnabled = false
