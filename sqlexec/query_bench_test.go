@@ -95,3 +95,7 @@ func BenchmarkQuerySumExpr(b *testing.B) {
 func BenchmarkQueryJoin(b *testing.B) {
 	benchQuery(b, "SELECT count(*), sum(y.a) FROM t x JOIN t y ON x.id = y.g WHERE x.g < 10")
 }
+
+func BenchmarkQueryOrderBy(b *testing.B) {
+	benchQuery(b, "SELECT id, a, c FROM t WHERE g < 200 ORDER BY a DESC, c LIMIT 10")
+}

@@ -1,9 +1,10 @@
 package sqlexec
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/projstore/projstore/column"
@@ -530,32 +531,66 @@ func compound(op sqlparse.CompoundOp, left, right [][]Value, cols []outCol, widt
 	return out
 }
 
+// sortRows sorts rows by keys, stably. The key columns are read into vecs
+// first, so that a key whose values share a storage class compares in a
+// typed loop (integers, reals, binary text) rather than through Values;
+// the rows are then put in the order of the sorted row numbers.
 func sortRows(rows [][]Value, keys []orderKey) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		for _, k := range keys {
-			x, y := a[k.col], b[k.col]
-			if x.IsNull() || y.IsNull() {
-				if x.IsNull() && y.IsNull() {
-					continue
-				}
-				nullFirst := !k.desc
-				if k.nulls == sqlparse.NullsFirst {
-					nullFirst = true
-				} else if k.nulls == sqlparse.NullsLast {
-					nullFirst = false
-				}
-				return x.IsNull() == nullFirst
+	if len(rows) < 2 || len(keys) == 0 {
+		return
+	}
+	cols := make([]*vec, len(keys))
+	for i, k := range keys {
+		cols[i] = vecOfRows(rows, k.col)
+	}
+	perm := identity(len(rows))
+	slices.SortStableFunc(perm, func(i, j int32) int {
+		for n, k := range keys {
+			if c := compareKey(cols[n], i, j, k); c != 0 {
+				return c
 			}
-			c := compareVals(x, y, k.coll)
-			if c == 0 {
-				continue
-			}
-			if k.desc {
-				return c > 0
-			}
-			return c < 0
 		}
-		return false
+		return 0
 	})
+	sorted := make([][]Value, len(rows))
+	for i, p := range perm {
+		sorted[i] = rows[p]
+	}
+	copy(rows, sorted)
+}
+
+// compareKey orders rows i and j of v by one ORDER BY key: NULLs first
+// ascending and last descending unless NULLS FIRST/LAST says otherwise.
+func compareKey(v *vec, i, j int32, k orderKey) int {
+	xn, yn := v.isNull(i), v.isNull(j)
+	if xn || yn {
+		if xn && yn {
+			return 0
+		}
+		nullFirst := !k.desc
+		if k.nulls == sqlparse.NullsFirst {
+			nullFirst = true
+		} else if k.nulls == sqlparse.NullsLast {
+			nullFirst = false
+		}
+		if xn == nullFirst {
+			return -1
+		}
+		return 1
+	}
+	var c int
+	switch {
+	case v.kind == vInt:
+		c = cmp.Compare(v.ints[i], v.ints[j])
+	case v.kind == vReal:
+		c = cmp.Compare(v.reals[i], v.reals[j])
+	case v.kind == vText && k.coll == collBinary:
+		c = strings.Compare(v.texts[i], v.texts[j])
+	default:
+		c = compareVals(v.at(i), v.at(j), k.coll)
+	}
+	if k.desc {
+		return -c
+	}
+	return c
 }
