@@ -99,3 +99,7 @@ func BenchmarkQueryJoin(b *testing.B) {
 func BenchmarkQueryOrderBy(b *testing.B) {
 	benchQuery(b, "SELECT id, a, c FROM t WHERE g < 200 ORDER BY a DESC, c LIMIT 10")
 }
+
+func BenchmarkQueryDistinct(b *testing.B) {
+	benchQuery(b, "SELECT DISTINCT c, g % 7 FROM t")
+}
