@@ -384,6 +384,12 @@ var diffQueries = []string{
 	"SELECT 1 FROM t HAVING count(*) > 3",
 	"SELECT i FROM t GROUP BY i HAVING i > 0 ORDER BY 1",
 	"SELECT count(*) AS c FROM t GROUP BY x ORDER BY c DESC, 1",
+	// an aggregate's result has no affinity, min and max included
+	"SELECT max(s) = 12, min(i) = '1', max(n) = '12.0' FROM t",
+	"SELECT (SELECT max(i) FROM t WHERE id = 6) = '12', (SELECT min(s) FROM t WHERE id = 6) = 12",
+	"SELECT s, max(s) AS m FROM t GROUP BY s HAVING m = 12",
+	"SELECT * FROM (SELECT max(i) AS m FROM t WHERE id = 6) WHERE m = '12'",
+	"SELECT id FROM t WHERE NULLIF(CAST(0 AS TEXT), i) BETWEEN 0 AND (SELECT min(i) FROM t WHERE i > 0) ORDER BY 1",
 }
 
 func TestDiffQueries(t *testing.T) {
