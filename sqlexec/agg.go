@@ -84,7 +84,9 @@ func (c *compiler) aggregate(x *sqlparse.Call, s *scope) (cexpr, error) {
 	s.agg.specs = append(s.agg.specs, spec)
 	r := cexpr{fn: func(e *env) (Value, error) { return e.aggs[k], nil }}
 	if name == "min" || name == "max" {
-		r.aff, r.coll = spec.args[0].aff, spec.args[0].coll
+		// min and max compare with their argument's collation, but like
+		// every aggregate their result has no affinity
+		r.coll = spec.args[0].coll
 	}
 	return r, nil
 }

@@ -1183,6 +1183,11 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		for j, i := range cols {
 			row[i] = column.Coerce(norm(r[j]), column.Any, t.affinity(i))
 		}
+		if or == sqlparse.ConflictReplace {
+			if err := t.replaceNulls(c, x, row); err != nil {
+				return 0, err
+			}
+		}
 		err := db.fire(x, t, before, row, nil)
 		if raisedIgnore(err) {
 			continue
@@ -1211,6 +1216,27 @@ func (db *DB) insert(c *compiler, x *execCtx, st *sqlparse.Insert) (int64, error
 		}
 	}
 	return n, nil
+}
+
+// replaceNulls resolves, for OR REPLACE, a NULL in a NOT NULL column that
+// has a default by storing the default, as SQLite does (a column without
+// one still fails its constraint).
+func (t *memTable) replaceNulls(c *compiler, x *execCtx, row []Value) error {
+	for i, nn := range t.notNull {
+		if !nn || !row[i].IsNull() || t.dflt[i] == nil {
+			continue
+		}
+		e, err := c.compile(t.dflt[i], &scope{})
+		if err != nil {
+			return err
+		}
+		v, err := e.fn(&env{x: x})
+		if err != nil {
+			return err
+		}
+		row[i] = column.Coerce(norm(v), column.Any, t.affinity(i))
+	}
+	return nil
 }
 
 // targetScope is the scope of UPDATE and DELETE: the table's columns.
@@ -1313,6 +1339,11 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 				return 0, err
 			}
 			nr[s.col] = column.Coerce(norm(v), column.Any, t.affinity(s.col))
+		}
+		if st.Or == sqlparse.ConflictReplace {
+			if err := t.replaceNulls(c, x, nr); err != nil {
+				return 0, err
+			}
 		}
 		for j, nn := range t.notNull {
 			if nn && nr[j].IsNull() {

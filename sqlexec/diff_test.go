@@ -387,6 +387,12 @@ var diffQueries = []string{
 	"SELECT 1 FROM t HAVING count(*) > 3",
 	"SELECT i FROM t GROUP BY i HAVING i > 0 ORDER BY 1",
 	"SELECT count(*) AS c FROM t GROUP BY x ORDER BY c DESC, 1",
+	// an aggregate's result has no affinity, min and max included
+	"SELECT max(s) = 12, min(i) = '1', max(n) = '12.0' FROM t",
+	"SELECT (SELECT max(i) FROM t WHERE id = 6) = '12', (SELECT min(s) FROM t WHERE id = 6) = 12",
+	"SELECT s, max(s) AS m FROM t GROUP BY s HAVING m = 12",
+	"SELECT * FROM (SELECT max(i) AS m FROM t WHERE id = 6) WHERE m = '12'",
+	"SELECT id FROM t WHERE NULLIF(CAST(0 AS TEXT), i) BETWEEN 0 AND (SELECT min(i) FROM t WHERE i > 0) ORDER BY 1",
 }
 
 func TestDiffQueries(t *testing.T) {
@@ -672,6 +678,11 @@ func TestDiffWrites(t *testing.T) {
 		"CREATE TABLE uq(a INTEGER UNIQUE, b)", "INSERT INTO uq VALUES(1, 'a'), (2, 'b'), (3, 'c'), (5, 'e')",
 		"UPDATE uq SET a = a + 1", "UPDATE OR IGNORE uq SET a = a + 1", "UPDATE OR REPLACE uq SET a = a + 1 WHERE a < 4",
 		"UPDATE uq SET a = 10 WHERE a = 5", "UPDATE OR REPLACE uq SET a = 10",
+		// OR REPLACE stores a NOT NULL column's default (with the column's
+		// affinity) in place of a NULL; without a default it still fails
+		"CREATE TABLE nn(k INTEGER PRIMARY KEY, v TEXT NOT NULL DEFAULT 'dflt', w INTEGER NOT NULL DEFAULT '7', z NOT NULL)",
+		"INSERT OR REPLACE INTO nn VALUES(1, NULL, NULL, 1)", "INSERT INTO nn VALUES(2, NULL, 3, 2)", "INSERT INTO nn VALUES(2, 'a', 3, 2)",
+		"UPDATE OR REPLACE nn SET v = NULL, w = NULL WHERE k = 2", "UPDATE nn SET v = NULL", "INSERT OR REPLACE INTO nn VALUES(3, 'a', 1, NULL)",
 		"BEGIN", "DELETE FROM w", "ROLLBACK",
 		"BEGIN", "DELETE FROM w WHERE a = 1", "COMMIT",
 		"DROP TABLE w2", "DROP TABLE w2", "DROP TABLE IF EXISTS w2", "DROP VIEW wv",
@@ -690,7 +701,7 @@ func TestDiffWrites(t *testing.T) {
 				t.Errorf("%s: ours changed %d rows, sqlite %d", st, gn, wn)
 			}
 		}
-		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid", "SELECT rowid, * FROM ck ORDER BY rowid", "SELECT count(DISTINCT b), count(*) FROM rd"} {
+		for _, q := range []string{"SELECT a, b, c, d, typeof(a), typeof(c), typeof(d) FROM w ORDER BY a", "SELECT * FROM w2 ORDER BY 1", "SELECT rowid, * FROM uq ORDER BY rowid", "SELECT rowid, * FROM ck ORDER BY rowid", "SELECT count(DISTINCT b), count(*) FROM rd", "SELECT k, v, w, typeof(w), z FROM nn ORDER BY k"} {
 			if err := compare(ours, ref, q); err != nil {
 				t.Errorf("after %s: %v", st, err)
 			}
