@@ -65,7 +65,7 @@ type Pager struct {
 	appended   uint64    // ids the last commit appended to the free list (about)
 	reserving  bool      // UseReserve is in force
 	granted    uint64    // page count UseReserve's changes reached this epoch
-	run []byte // scratch: consecutive dirty pages gathered into one write
+	run        []byte    // scratch: consecutive dirty pages gathered into one write
 }
 
 // maxRun bounds the pages one write gathers (256 KiB).
