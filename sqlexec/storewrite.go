@@ -266,19 +266,8 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 		return err
 	}
 	return db.storeStmt(func(tx *column.Tx) error {
-		if cat, err := tx.Catalog(); err == nil {
-			if _, err := cat.Table(st.Name); err == nil {
-				if st.IfNotExists {
-					return nil
-				}
-				return fmt.Errorf("table %s already exists", st.Name)
-			}
-			if _, err := cat.View(st.Name); err == nil {
-				if st.IfNotExists {
-					return nil
-				}
-				return fmt.Errorf("view %s already exists", st.Name)
-			}
+		if exists, err := storeNameTaken(tx, st); exists || err != nil {
+			return err
 		}
 		if _, err := tx.CreateTable(t); err != nil {
 			return err
@@ -293,24 +282,35 @@ func (db *DB) storeCreateTable(c *compiler, st *sqlparse.CreateTable) error {
 	})
 }
 
+// storeNameTaken reports whether CREATE TABLE st names a table or view
+// the store has: an error, or nothing to do with IF NOT EXISTS.
+func storeNameTaken(tx *column.Tx, st *sqlparse.CreateTable) (bool, error) {
+	cat, err := tx.Catalog()
+	if err != nil {
+		return false, nil // the create reports it
+	}
+	kind := ""
+	if _, err := cat.Table(st.Name); err == nil {
+		kind = "table"
+	} else if _, err := cat.View(st.Name); err == nil {
+		kind = "view"
+	}
+	switch {
+	case kind == "":
+		return false, nil
+	case st.IfNotExists:
+		return true, nil
+	}
+	return true, fmt.Errorf("%s %s already exists", kind, st.Name)
+}
+
 // storeCreateTableAs runs CREATE TABLE ... AS SELECT: the columns are
 // named as the query's and declared from their affinities (as SQLite
 // does), and the rows are written in the same batch as the table.
 func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
 	return db.storeStmt(func(tx *column.Tx) error {
-		if cat, err := tx.Catalog(); err == nil {
-			if _, err := cat.Table(st.Name); err == nil {
-				if st.IfNotExists {
-					return nil
-				}
-				return fmt.Errorf("table %s already exists", st.Name)
-			}
-			if _, err := cat.View(st.Name); err == nil {
-				if st.IfNotExists {
-					return nil
-				}
-				return fmt.Errorf("view %s already exists", st.Name)
-			}
+		if exists, err := storeNameTaken(tx, st); exists || err != nil {
+			return err
 		}
 		p, err := c.selectPlan(st.As, nil)
 		if err != nil {
