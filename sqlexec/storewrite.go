@@ -657,6 +657,38 @@ func volatileDefault(x sqlparse.Expr, e cexpr) bool {
 	return volatile
 }
 
+// storeReplaceNulls resolves, for UPDATE OR REPLACE, a NULL set into a
+// NOT NULL column that has a default by storing the default, as SQLite
+// does (a column without one still fails its constraint).
+func storeReplaceNulls(c *compiler, x *execCtx, t *column.Table, names []string, vals []Value) error {
+	for i, nm := range names {
+		j := t.ColumnIndex(nm)
+		if j < 0 || !vals[i].IsNull() || !t.Columns[j].NotNull {
+			continue
+		}
+		col := &t.Columns[j]
+		switch {
+		case col.DefaultExpr != "":
+			e, err := sqlparse.ParseExpr(col.DefaultExpr)
+			if err != nil {
+				return fmt.Errorf("column %s: DEFAULT %q in the catalog: %w", col.Name, col.DefaultExpr, err)
+			}
+			ce, err := c.compile(e, &scope{})
+			if err != nil {
+				return err
+			}
+			v, err := ce.fn(&env{x: x})
+			if err != nil {
+				return err
+			}
+			vals[i] = norm(v)
+		case !col.Default.IsNull():
+			vals[i] = col.Default
+		}
+	}
+	return nil
+}
+
 // storeDefaults compiles the DEFAULT expressions of t's columns that an
 // INSERT naming cols (nil: every column) leaves to them and that take a
 // value per row (Column.DefaultExpr); the column writer fills the others.
@@ -938,6 +970,11 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 					return err
 				}
 				vals[i] = norm(v)
+			}
+			if st.Or == sqlparse.ConflictReplace {
+				if err := storeReplaceNulls(c, x, &t.def, names, vals); err != nil {
+					return err
+				}
 			}
 			// the row as it will be, for triggers and OR REPLACE: the
 			// old row (with its rowid, if any) with the new values
