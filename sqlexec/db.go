@@ -568,19 +568,34 @@ func (t *memTable) uniqueError(u *uniqueCons) error {
 	return fmt.Errorf("UNIQUE constraint failed: %s", strings.Join(names, ", "))
 }
 
+// nameTaken reports whether an in-memory table or view is called name
+// (key, lowered): an error, or nothing to do with IF NOT EXISTS.
+func (db *DB) nameTaken(key, name string, ifNotExists bool) (bool, error) {
+	kind := ""
+	if _, ok := db.tables[key]; ok {
+		kind = "table"
+	} else if _, ok := db.views[key]; ok {
+		kind = "view"
+	}
+	return takenBy(kind, name, ifNotExists)
+}
+
+// takenBy is the answer of nameTaken when kind ("table", "view", or ""
+// for none) has the name.
+func takenBy(kind, name string, ifNotExists bool) (bool, error) {
+	switch {
+	case kind == "":
+		return false, nil
+	case ifNotExists:
+		return true, nil
+	}
+	return true, fmt.Errorf("%s %s already exists", kind, name)
+}
+
 func (db *DB) createTable(c *compiler, x *execCtx, st *sqlparse.CreateTable) error {
 	key := strings.ToLower(st.Name)
-	if _, ok := db.tables[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("table %s already exists", st.Name)
-	}
-	if _, ok := db.views[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("view %s already exists", st.Name)
+	if taken, err := db.nameTaken(key, st.Name, st.IfNotExists); taken || err != nil {
+		return err
 	}
 	if _, ok := db.indexes[key]; ok {
 		return fmt.Errorf("there is already an index named %s", st.Name)
@@ -812,17 +827,8 @@ func (db *DB) createIndex(st *sqlparse.CreateIndex) error {
 
 func (db *DB) createView(c *compiler, st *sqlparse.CreateView) error {
 	key := strings.ToLower(st.Name)
-	if _, ok := db.views[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("view %s already exists", st.Name)
-	}
-	if _, ok := db.tables[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("table %s already exists", st.Name)
+	if taken, err := db.nameTaken(key, st.Name, st.IfNotExists); taken || err != nil {
+		return err
 	}
 	v := &viewDef{name: st.Name, columns: st.Columns, sel: st.Select}
 	db.views[key] = v
@@ -1277,13 +1283,9 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 	}
 	s := targetScope(t, st.Table.Alias)
 	s.parent = ws
-	var where *cexpr
-	if st.Where != nil {
-		w, err := c.compile(st.Where, s)
-		if err != nil {
-			return 0, err
-		}
-		where = &w
+	where, err := c.where(st.Where, s)
+	if err != nil {
+		return 0, err
 	}
 	type set struct {
 		col int
@@ -1323,14 +1325,10 @@ func (db *DB) update(c *compiler, x *execCtx, st *sqlparse.Update) (int64, error
 		if deleted[i] {
 			continue // replaced away by an earlier row of this UPDATE
 		}
-		if where != nil {
-			ok, err := where.holds(e)
-			if err != nil {
-				return 0, err
-			}
-			if !ok {
-				continue
-			}
+		if ok, err := where.holds(e); err != nil {
+			return 0, err
+		} else if !ok {
+			continue
 		}
 		nr := append([]Value(nil), t.rows[i]...)
 		for _, s := range sets {
@@ -1480,13 +1478,9 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	}
 	s := targetScope(t, st.Table.Alias)
 	s.parent = ws
-	var where *cexpr
-	if st.Where != nil {
-		w, err := c.compile(st.Where, s)
-		if err != nil {
-			return 0, err
-		}
-		where = &w
+	where, err := c.where(st.Where, s)
+	if err != nil {
+		return 0, err
 	}
 	rows, err := t.scanRows(x)
 	if err != nil {
@@ -1499,13 +1493,9 @@ func (db *DB) delete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, error
 	var keptIDs []int64
 	var n int64
 	for i, r := range rows {
-		del := true
-		if where != nil {
-			v, err := where.fn(&env{row: r, x: x, outer: x.trigEnv})
-			if err != nil {
-				return 0, err
-			}
-			del, _ = truth(v)
+		del, err := where.holds(&env{row: r, x: x, outer: x.trigEnv})
+		if err != nil {
+			return 0, err
 		}
 		if del {
 			// RAISE(IGNORE) in a BEFORE trigger keeps the row

@@ -668,6 +668,15 @@ func evalBoth(a, b cexpr, bt *vbatch, sel []int32) (*vec, *vec, error) {
 	return va, vb, nil
 }
 
+// where compiles the WHERE clause of UPDATE or DELETE in s; without
+// one, every row holds.
+func (c *compiler) where(x sqlparse.Expr, s *scope) (cexpr, error) {
+	if x == nil {
+		return constExpr(one), nil
+	}
+	return c.compile(x, s)
+}
+
 // holds reports whether x is true for e: NULL, like false, does not hold.
 func (x cexpr) holds(e *env) (bool, error) {
 	v, err := x.fn(e)

@@ -295,13 +295,7 @@ func storeNameTaken(tx *column.Tx, st *sqlparse.CreateTable) (bool, error) {
 	} else if _, err := cat.View(st.Name); err == nil {
 		kind = "view"
 	}
-	switch {
-	case kind == "":
-		return false, nil
-	case st.IfNotExists:
-		return true, nil
-	}
-	return true, fmt.Errorf("%s %s already exists", kind, st.Name)
+	return takenBy(kind, st.Name, st.IfNotExists)
 }
 
 // storeCreateTableAs runs CREATE TABLE ... AS SELECT: the columns are
@@ -347,17 +341,8 @@ func (db *DB) storeCreateTableAs(c *compiler, st *sqlparse.CreateTable) error {
 // position. A TEMP view stays with this DB, as in SQLite.
 func (db *DB) storeCreateView(c *compiler, st *sqlparse.CreateView) error {
 	key := strings.ToLower(st.Name)
-	if _, ok := db.views[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("view %s already exists", st.Name)
-	}
-	if _, ok := db.tables[key]; ok {
-		if st.IfNotExists {
-			return nil
-		}
-		return fmt.Errorf("table %s already exists", st.Name)
+	if taken, err := db.nameTaken(key, st.Name, st.IfNotExists); taken || err != nil {
+		return err
 	}
 	return db.storeStmt(func(tx *column.Tx) error {
 		cat, err := tx.Catalog()
@@ -906,13 +891,9 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 		if err != nil {
 			return err
 		}
-		var where *cexpr
-		if st.Where != nil {
-			w, err := c.compile(st.Where, s)
-			if err != nil {
-				return err
-			}
-			where = &w
+		where, err := c.where(st.Where, s)
+		if err != nil {
+			return err
 		}
 		var names []string
 		var sets []cexpr
@@ -954,14 +935,10 @@ func (db *DB) storeUpdate(c *compiler, x *execCtx, st *sqlparse.Update) (int64, 
 		nc := len(t.def.Columns)
 		for _, r := range rows {
 			e := &env{row: r, x: x, outer: x.trigEnv}
-			if where != nil {
-				ok, err := where.holds(e)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
+			if ok, err := where.holds(e); err != nil {
+				return err
+			} else if !ok {
+				continue
 			}
 			vals := make([]Value, len(sets))
 			for i, set := range sets {
@@ -1035,13 +1012,9 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 		if err != nil {
 			return err
 		}
-		var where *cexpr
-		if st.Where != nil {
-			w, err := c.compile(st.Where, s)
-			if err != nil {
-				return err
-			}
-			where = &w
+		where, err := c.where(st.Where, s)
+		if err != nil {
+			return err
 		}
 		before, err := db.storeRowTriggers(tx, t, sqlparse.TriggerDelete, false, nil)
 		if err != nil {
@@ -1053,14 +1026,10 @@ func (db *DB) storeDelete(c *compiler, x *execCtx, st *sqlparse.Delete) (int64, 
 		}
 		nc := len(t.def.Columns)
 		for _, r := range rows {
-			if where != nil {
-				ok, err := where.holds(&env{row: r, x: x, outer: x.trigEnv})
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
+			if ok, err := where.holds(&env{row: r, x: x, outer: x.trigEnv}); err != nil {
+				return err
+			} else if !ok {
+				continue
 			}
 			if err := db.fire(x, t, before, nil, r[:nc]); raisedIgnore(err) {
 				continue
