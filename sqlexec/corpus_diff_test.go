@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -285,18 +284,6 @@ func (g *cgen) query() string {
 	return "SELECT " + dist + g.expr(3, false, true) + ", " + g.expr(2, false, true) + " AS col2 FROM " + from + where
 }
 
-// corpusN is how many queries a corpus differential test runs.
-func corpusN() int {
-	n := 1500
-	if s := os.Getenv("DIFF_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		n = 300
-	}
-	return n
-}
-
 // corpusKnown says whether a difference is a known one: a negative zero
 // (the corpus renders reals with SQLite's printf, which drops its sign),
 // or the last of 17 digits of a real cast to text (SQLite's conversion is
@@ -307,11 +294,7 @@ func corpusKnown(q string, err error) bool {
 }
 
 func TestDiffCorpusShapes(t *testing.T) {
-	n := corpusN()
-	seed := int64(1)
-	if s := os.Getenv("DIFF_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
+	n, seed := diffParams(t, 1500, 300)
 	for _, sc := range []struct {
 		name, schema string
 		cols         []string
@@ -393,11 +376,7 @@ func (g *cgen) simplePred(d int) string {
 }
 
 func TestDiffCorpusIndex(t *testing.T) {
-	n := corpusN()
-	seed := int64(1)
-	if s := os.Getenv("DIFF_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
+	n, seed := diffParams(t, 1500, 300)
 	g := &cgen{r: rand.New(rand.NewSource(seed)), cols: []string{"pk", "col0", "col1", "col2", "col3", "col4", "col5"}, ntab: 5, b: true}
 	r := g.r
 	fails := 0

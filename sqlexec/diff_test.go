@@ -410,19 +410,35 @@ func TestDiffRandom(t *testing.T) {
 	t.Run("store", func(t *testing.T) { diffRandom(t, newStoreDiff) })
 }
 
-func diffRandom(t *testing.T, open func(testing.TB) (*DB, *sql.DB)) {
-	ours, ref := open(t)
-	n := 2000
-	if s := os.Getenv("DIFF_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+// diffParams is how many random queries a differential test runs (n, or
+// short with -short, or DIFF_N) and from which seed (1, or DIFF_SEED).
+// A malformed variable fails the test rather than running nothing.
+func diffParams(t testing.TB, n, short int) (int, int64) {
+	t.Helper()
 	if testing.Short() {
-		n = 300
+		n = short
+	}
+	if s := os.Getenv("DIFF_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			t.Fatalf("DIFF_N=%q: want a positive count", s)
+		}
+		n = v
 	}
 	seed := int64(1)
 	if s := os.Getenv("DIFF_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("DIFF_SEED=%q: want an integer", s)
+		}
+		seed = v
 	}
+	return n, seed
+}
+
+func diffRandom(t *testing.T, open func(testing.TB) (*DB, *sql.DB)) {
+	ours, ref := open(t)
+	n, seed := diffParams(t, 2000, 300)
 	r := rand.New(rand.NewSource(seed))
 	fails := 0
 	for k := 0; k < n && fails < 20; k++ {
@@ -612,17 +628,7 @@ func TestDiffRandomQueries(t *testing.T) {
 
 func diffRandomQueries(t *testing.T, open func(testing.TB) (*DB, *sql.DB)) {
 	ours, ref := open(t)
-	n := 1500
-	if s := os.Getenv("DIFF_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		n = 200
-	}
-	seed := int64(1)
-	if s := os.Getenv("DIFF_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
+	n, seed := diffParams(t, 1500, 200)
 	r := rand.New(rand.NewSource(seed))
 	fails := 0
 	for k := 0; k < n && fails < 15; k++ {
