@@ -212,3 +212,56 @@ func TestExplainVectorised(t *testing.T) {
 		t.Errorf("plan:\n%s\nwant\n%s", strings.Join(plan, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// poisonAllocator overwrites memory as it is freed, so that a value still
+// pointing into a released record reads garbage.
+type poisonAllocator struct{ memory.Allocator }
+
+func (p poisonAllocator) Free(b []byte) {
+	for i := range b {
+		b[i] = '#'
+	}
+	p.Allocator.Free(b)
+}
+
+// TestValuesOutliveBatches: group keys, min/max and result rows read
+// from a store table's records stay intact after the records are freed.
+func TestValuesOutliveBatches(t *testing.T) {
+	s, err := store.OpenMemory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := OpenStore(s, poisonAllocator{memory.NewGoAllocator()})
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE t(id INTEGER PRIMARY KEY, g INTEGER, c TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO t VALUES ")
+	const n = 3 * column.DefaultBatchSize
+	for k := 1; k <= n; k++ {
+		if k > 1 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, "(%d, %d, 'name-%05d')", k, k%3, k)
+	}
+	if _, err := db.Exec(ctx, sb.String()); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		"SELECT g, min(c), max(c) FROM t GROUP BY g ORDER BY g":                            "[[0 name-00003 name-12288] [1 name-00001 name-12286] [2 name-00002 name-12287]]",
+		"SELECT c FROM t WHERE id % 4096 = 0 ORDER BY id":                                  "[[name-04096] [name-08192] [name-12288]]",
+		"SELECT c, count(*) FROM t WHERE id % 4096 = 1 GROUP BY c ORDER BY c":              "[[name-00001 1] [name-04097 1] [name-08193 1]]",
+		"SELECT g, max(c) FILTER (WHERE id < 5000) FROM t GROUP BY g ORDER BY g":           "[[0 name-04998] [1 name-04999] [2 name-04997]]",
+		"SELECT a.c FROM t a JOIN t b ON a.id = b.id + 1 WHERE b.id % 4096 = 0 ORDER BY 1": "[[name-04097] [name-08193]]",
+	} {
+		res, err := db.Query(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := fmt.Sprint(res.Rows); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", q, got, want)
+		}
+	}
+}

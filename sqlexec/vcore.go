@@ -268,7 +268,7 @@ func (cp *corePlan) groupOf(gt *groupTable, keys []*vec, i int32) *group {
 	}
 	grp = &group{keys: make([]Value, len(keys))}
 	for g, k := range keys {
-		grp.keys[g] = k.at(i)
+		grp.keys[g] = k.owned(i) // kept after the batch is released
 	}
 	for _, s := range cp.aggs {
 		grp.states = append(grp.states, newAggState(s))
@@ -290,9 +290,13 @@ func stepVec(k int, sp *aggSpec, b *vbatch, sel []int32, gs []*group, changed []
 			if err := b.load(i); err != nil {
 				return err
 			}
-			ch, err := gs[p].states[k].step(&b.e)
+			st := gs[p].states[k]
+			ch, err := st.step(&b.e)
 			if err != nil {
 				return err
+			}
+			if ch && b.tb.rec != nil {
+				st.best = ownValue(st.best) // the row borrowed the record's memory
 			}
 			if track {
 				changed[p] = ch
@@ -356,7 +360,11 @@ func stepVec(k int, sp *aggSpec, b *vbatch, sel []int32, gs []*group, changed []
 		}
 	default:
 		for p, i := range sel {
-			ch := gs[p].states[k].add(v.at(i))
+			st := gs[p].states[k]
+			ch := st.add(v.at(i))
+			if ch && v.borrowed {
+				st.best = ownValue(st.best) // min/max keep it past the batch
+			}
 			if track {
 				changed[p] = ch
 			}

@@ -68,6 +68,12 @@ func (v *vec) owned(i int32) Value {
 	if !v.borrowed {
 		return x
 	}
+	return ownValue(x)
+}
+
+// ownValue copies the bytes of a text or blob value out of whatever
+// memory they point into.
+func ownValue(x Value) Value {
 	switch x.Type() {
 	case column.Text:
 		return column.MakeText(strings.Clone(x.Text()))
